@@ -1,0 +1,137 @@
+/// A field of a work order, with the header names exports use for it.
+public enum Field: String, CaseIterable, Sendable {
+    case id
+    case receivedAt = "received_at"
+    case channel
+    case kind
+    case callerName = "caller_name"
+    case phone
+    case district
+    case street
+    case community
+    case address
+    case category
+    case category1
+    case category2
+    case category3
+    case title
+    case content
+    case unit
+    case deadlineDays = "deadline_days"
+    case deadlineAt = "deadline_at"
+    case closedAt = "closed_at"
+    case status
+    case satisfaction
+
+    /// The Chinese name analysts know the field by, used in messages and pages.
+    public var label: String {
+        switch self {
+        case .id: "工单编号"
+        case .receivedAt: "受理时间"
+        case .channel: "诉求渠道"
+        case .kind: "诉求类型"
+        case .callerName: "来电人"
+        case .phone: "联系电话"
+        case .district: "所属区"
+        case .street: "所属街道"
+        case .community: "所属社区"
+        case .address: "事发地址"
+        case .category: "问题分类"
+        case .category1: "一级分类"
+        case .category2: "二级分类"
+        case .category3: "三级分类"
+        case .title: "诉求标题"
+        case .content: "诉求内容"
+        case .unit: "承办单位"
+        case .deadlineDays: "办理时限"
+        case .deadlineAt: "截止时间"
+        case .closedAt: "办结时间"
+        case .status: "办理状态"
+        case .satisfaction: "回访满意度"
+        }
+    }
+
+    /// Header names seen in the wild (see DOMAIN.md), most common first.
+    public var synonyms: [String] {
+        switch self {
+        case .id: ["工单编号", "工单号", "受理编号", "编号"]
+        case .receivedAt: ["受理时间", "来电时间", "创建时间", "登记时间"]
+        case .channel: ["诉求渠道", "来源渠道", "渠道"]
+        case .kind: ["诉求类型", "工单类型", "诉求性质"]
+        case .callerName: ["来电人", "联系人", "来电人姓名", "姓名"]
+        case .phone: ["联系电话", "来电号码", "电话", "手机号码"]
+        case .district: ["所属区", "区县"]
+        case .street: ["所属街道", "街道", "镇街", "被反映街乡镇"]
+        case .community: ["所属社区", "社区", "村居"]
+        case .address: ["事发地址", "地址", "小区点位"]
+        case .category: ["问题分类", "诉求分类", "业务分类"]
+        case .category1: ["一级分类"]
+        case .category2: ["二级分类"]
+        case .category3: ["三级分类"]
+        case .title: ["诉求标题", "标题"]
+        case .content: ["诉求内容", "来电内容", "问题描述", "反映内容", "主要内容"]
+        case .unit: ["承办单位", "处置单位", "责任单位", "主办单位"]
+        case .deadlineDays: ["办理时限"]
+        case .deadlineAt: ["截止时间"]
+        case .closedAt: ["办结时间", "完成时间"]
+        case .status: ["办理状态", "工单状态"]
+        case .satisfaction: ["回访满意度", "满意度", "评价结果"]
+        }
+    }
+
+    /// Fields that hold personal data: read to mask and hash, never stored or published.
+    public var isPersonal: Bool { self == .callerName || self == .phone }
+
+    /// Normalizes a header cell for matching: no BOM, no surrounding or inner spaces,
+    /// full-width forms folded, Latin letters lowercased.
+    public static func headerKey(_ cell: String) -> String {
+        var out = ""
+        for scalar in cell.unicodeScalars {
+            var v = scalar.value
+            if v == 0xFEFF || v == 0x3000 || scalar.properties.isWhitespace { continue }
+            if v >= 0xFF01 && v <= 0xFF5E { v -= 0xFEE0 }
+            if v >= 0x41 && v <= 0x5A { v += 0x20 }
+            if let s = Unicode.Scalar(v) { out.unicodeScalars.append(s) }
+        }
+        // Common decorations: `工单编号*`, `受理时间(必填)`.
+        while let last = out.last, last == "*" { out.removeLast() }
+        if let open = out.firstIndex(where: { $0 == "(" }), out.last == ")", open != out.startIndex {
+            out = String(out[..<open])
+        }
+        return out
+    }
+}
+
+/// Which column of an export holds which field.
+///
+/// Built from a header row with the pipeline's own names tried before the built-in synonyms;
+/// the first column that maps to a field wins, later ones are left unmapped.
+public struct HeaderMap: Sendable {
+    public private(set) var columns: [Field: Int] = [:]
+    public let headers: [String]
+
+    public init(headers: [String], extra: [Field: [String]] = [:]) {
+        self.headers = headers
+        var lookup: [String: Field] = [:]
+        for field in Field.allCases {
+            for name in field.synonyms where lookup[Field.headerKey(name)] == nil {
+                lookup[Field.headerKey(name)] = field
+            }
+        }
+        for (field, names) in extra {
+            for name in names { lookup[Field.headerKey(name)] = field }
+        }
+        for (index, header) in headers.enumerated() {
+            guard let field = lookup[Field.headerKey(header)], columns[field] == nil else { continue }
+            columns[field] = index
+        }
+    }
+
+    /// How many fields the header names: a title row names none or one.
+    public var mappedCount: Int { columns.count }
+
+    public var isUsable: Bool { columns[.id] != nil && columns[.receivedAt] != nil }
+
+    /// Required fields the header lacks.
+    public var missingRequired: [Field] { [Field.id, .receivedAt].filter { columns[$0] == nil } }
+}

@@ -1,0 +1,108 @@
+/// A wall-clock time as the hotline platforms write it: no time zone, second precision.
+///
+/// Its `description` is the one form the store keeps (`2021-03-05 14:22:01`), which sorts
+/// as text in time order and whose first seven characters are the month.
+public struct LocalDateTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+
+    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+    }
+
+    public var description: String {
+        "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))"
+    }
+
+    /// `YYYY-MM`, the month an order is counted in.
+    public var monthKey: String { "\(pad(year, 4))-\(pad(month, 2))" }
+
+    public static func < (a: LocalDateTime, b: LocalDateTime) -> Bool {
+        (a.year, a.month, a.day, a.hour, a.minute, a.second) < (b.year, b.month, b.day, b.hour, b.minute, b.second)
+    }
+
+    /// Days since 1970-01-01 of the date part (proleptic Gregorian).
+    public var dayNumber: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Seconds since 1970-01-01 00:00:00 of this wall-clock time, as if it were UTC.
+    public var secondsSinceEpoch: Int { dayNumber * 86_400 + hour * 3_600 + minute * 60 + second }
+
+    /// Parses the forms seen in exports: `2021-03-05 14:22:01`, `2021/3/5 14:22`,
+    /// `2021年3月5日 14:22`, `2021.3.5`, `2021-03-05T14:22:01.000`, with or without a time.
+    ///
+    /// Returns nil for anything else, including impossible dates such as `2021-13-45`.
+    public static func parse(_ text: String) -> LocalDateTime? {
+        var numbers: [Int] = []
+        var digits = 0
+        var current = 0
+        var separators: [Character] = []
+        func flush() {
+            if digits > 0 {
+                numbers.append(current)
+                current = 0
+                digits = 0
+            }
+        }
+        for ch in text.unicodeScalars {
+            var v = ch.value
+            if v >= 0xFF10 && v <= 0xFF19 { v -= 0xFF10 - 0x30 }
+            if v >= 0x30 && v <= 0x39 {
+                if numbers.isEmpty && digits >= 4 { return nil }
+                digits += 1
+                if digits > 9 { return nil }
+                current = current * 10 + Int(v - 0x30)
+                continue
+            }
+            flush()
+            let c = Character(ch)
+            guard "-/.年月日 T:时分秒\u{3000}\t".contains(c) else { return nil }
+            if c != " " && c != "\u{3000}" && c != "\t" { separators.append(c) }
+        }
+        flush()
+        // The first group must be a four-digit year: reject `3/5/2021` rather than guess.
+        guard numbers.count >= 3, numbers.count <= 7, let first = text.first(where: { !$0.isWhitespace }),
+            first.isNumber, numbers[0] >= 1900, numbers[0] <= 2200
+        else { return nil }
+        if let dateSep = separators.first, dateSep == "-" || dateSep == "/" || dateSep == "." {
+            guard separators.prefix(2).allSatisfy({ $0 == dateSep }) else { return nil }
+        }
+        let (y, mo, d) = (numbers[0], numbers[1], numbers[2])
+        let h = numbers.count > 3 ? numbers[3] : 0
+        let mi = numbers.count > 4 ? numbers[4] : 0
+        let s = numbers.count > 5 ? numbers[5] : 0
+        guard mo >= 1, mo <= 12, d >= 1, d <= daysIn(month: mo, year: y), h <= 23, mi <= 59, s <= 59 else {
+            return nil
+        }
+        return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}
+
+private func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}

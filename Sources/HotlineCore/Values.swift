@@ -1,0 +1,61 @@
+/// Canonical values for the coded fields of an order.
+///
+/// Exports spell the same state many ways; each normalizer maps the known spellings to
+/// one value and keeps an unknown value as written (trimmed), so nothing is lost.
+public enum Values {
+    /// 办理中, 已办结, 退回 or 超期.
+    public static func status(_ raw: String) -> String? {
+        let s = raw.trimmed
+        guard !s.isEmpty else { return nil }
+        return statusTable[s] ?? s
+    }
+
+    /// 满意, 基本满意, 不满意 or 未回访.
+    public static func satisfaction(_ raw: String) -> String? {
+        let s = raw.trimmed
+        guard !s.isEmpty else { return nil }
+        return satisfactionTable[s] ?? s
+    }
+
+    /// 咨询, 求助, 投诉, 举报, 建议 or 表扬.
+    public static func kind(_ raw: String) -> String? {
+        let s = raw.trimmed
+        guard !s.isEmpty else { return nil }
+        if let k = kinds.first(where: { s.hasPrefix($0) || s.hasSuffix($0) }) { return k }
+        return s
+    }
+
+    public static let statuses = ["办理中", "已办结", "退回", "超期"]
+    public static let satisfactions = ["满意", "基本满意", "不满意", "未回访"]
+    public static let kinds = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+
+    private static let statusTable: [String: String] = [
+        "办理中": "办理中", "处理中": "办理中", "待处理": "办理中", "待办理": "办理中", "已派单": "办理中",
+        "已受理": "办理中", "已转办": "办理中", "在办": "办理中", "未办结": "办理中",
+        "已办结": "已办结", "办结": "已办结", "已完成": "已办结", "完成": "已办结", "已关闭": "已办结",
+        "已结案": "已办结", "结案": "已办结", "已归档": "已办结", "已处理": "已办结",
+        "退回": "退回", "已退回": "退回", "退单": "退回",
+        "超期": "超期", "已超期": "超期", "超时": "超期",
+    ]
+
+    private static let satisfactionTable: [String: String] = [
+        "满意": "满意", "非常满意": "满意", "很满意": "满意", "十分满意": "满意",
+        "基本满意": "基本满意", "比较满意": "基本满意", "一般": "基本满意",
+        "不满意": "不满意", "非常不满意": "不满意", "很不满意": "不满意",
+        "未回访": "未回访", "未评价": "未回访", "无法联系": "未回访", "联系不上": "未回访", "拒绝评价": "未回访",
+    ]
+}
+
+extension String {
+    /// Without surrounding white space, including full-width spaces, tabs and newlines.
+    public var trimmed: String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.isBlank }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.isBlank })!
+        return String(scalars[start...end])
+    }
+}
+
+extension Unicode.Scalar {
+    fileprivate var isBlank: Bool { properties.isWhitespace || value == 0xFEFF || value == 0x3000 }
+}

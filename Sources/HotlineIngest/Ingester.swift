@@ -1,0 +1,281 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+
+/// What ingesting one file did. `read == inserted + updated + unchanged + rejected` always.
+public struct FileSummary: Sendable, Equatable {
+    public var file: String
+    public var encoding: String
+    public var read = 0
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var rejected = 0
+
+    public var line: String {
+        "\(file) (\(encoding)): \(read.grouped) rows read = \(inserted.grouped) inserted + \(updated.grouped) updated + "
+            + "\(unchanged.grouped) unchanged + \(rejected.grouped) rejected"
+    }
+}
+
+/// The ingest stage: reads exports into the store in one transaction.
+///
+/// Each file flows through three Dispatch work items joined by bounded queues: a reader that
+/// cuts records into batches, a decoder that turns them into orders or rejects, and the writer
+/// (the calling thread) that upserts them. At most a few batches are in flight, whatever the
+/// file's size. Orders are upserted by id: the same content again is `unchanged`, a later row
+/// with the same id replaces the earlier one. A file that cannot be read or has no recognisable
+/// header fails the whole stage, leaving the store as it was.
+public final class Ingester {
+    let store: Store
+    let config: PipelineConfig
+    public var batchSize = 2_000
+    public var queueDepth = 4
+    /// Rejects printed per file; all of them are stored.
+    public var printedRejectsPerFile = 50
+    /// How many rows above the header may be a title.
+    public var headerSearchRows = 20
+
+    public init(store: Store, config: PipelineConfig) {
+        self.store = store
+        self.config = config
+    }
+
+    @discardableResult
+    public func run(files: [String]) throws -> [FileSummary] {
+        let extra = try config.columnSynonyms()
+        let salt = try store.salt()
+        var summaries: [FileSummary] = []
+        try store.runStage("ingest", configHash: config.hash) { runID in
+            let writer = try OrderWriter(db: store.db, runID: runID)
+            for file in files {
+                let summary = try ingest(file: file, extra: extra, salt: salt, writer: writer, runID: runID)
+                Log.endProgress()
+                Log.info("ingest: \(summary.line)")
+                summaries.append(summary)
+            }
+            let read = summaries.reduce(0) { $0 + $1.read }
+            let rejected = summaries.reduce(0) { $0 + $1.rejected }
+            return StageCounts(
+                rowsIn: read, rowsOut: read - rejected, rejected: rejected,
+                message: "\(files.count) file(s)")
+        }
+        return summaries
+    }
+
+    private enum Outcome: Sendable {
+        case order(Order)
+        case reject(Reject)
+        case blank
+    }
+
+    private func ingest(file: String, extra: [Field: [String]], salt: String, writer: OrderWriter, runID: Int) throws
+        -> FileSummary
+    {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw HotlineError.failed("\(file): no such file")
+        }
+        let key = URL(fileURLWithPath: file).standardizedFileURL.path
+        let (detected, bom) = try TextDecoder.detect(path: file)
+        let encoding = config.encoding == .auto ? detected : config.encoding
+        let reader = try CSVReader(path: file)
+        try reader.skipPrefix(encoding == detected ? bom : 0)
+        let map = try findHeader(reader: reader, file: file, encoding: encoding, extra: extra)
+        let normalizer = RowNormalizer(map: map, file: key, salt: salt)
+        try writer.forget(file: key)
+
+        let records = BoundedQueue<[RawRecord]>(capacity: queueDepth)
+        let outcomes = BoundedQueue<[Outcome]>(capacity: queueDepth)
+        let batchSize = self.batchSize
+        let producer = Background(label: "ingest.read") {
+            defer { records.finish() }
+            var batch: [RawRecord] = []
+            batch.reserveCapacity(batchSize)
+            while let record = try reader.next() {
+                batch.append(record)
+                if batch.count == batchSize {
+                    guard records.send(batch) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { records.send(batch) }
+        }
+        let transformer = Background(label: "ingest.decode") {
+            defer { outcomes.finish() }
+            let decoder = TextDecoder(encoding: encoding)
+            while let batch = records.receive() {
+                let out = batch.map { Self.outcome(of: $0, decoder: decoder, normalizer: normalizer) }
+                guard outcomes.send(out) else {
+                    records.cancel()
+                    return
+                }
+            }
+        }
+
+        var summary = FileSummary(file: file, encoding: encoding.rawValue)
+        do {
+            while let batch = outcomes.receive() {
+                for outcome in batch {
+                    switch outcome {
+                    case .blank: continue
+                    case .order(let order):
+                        summary.read += 1
+                        switch try writer.upsert(order) {
+                        case .inserted: summary.inserted += 1
+                        case .updated: summary.updated += 1
+                        case .unchanged: summary.unchanged += 1
+                        }
+                    case .reject(let reject):
+                        summary.read += 1
+                        summary.rejected += 1
+                        try writer.insert(reject, file: key)
+                        if summary.rejected <= printedRejectsPerFile {
+                            Log.endProgress()
+                            Log.diagnostic(Diagnostic(file: file, line: reject.line, reject.message))
+                        }
+                    }
+                }
+                if summary.read % 50_000 < batchSize { Log.progress("ingest: \(file): \(summary.read.grouped) rows") }
+            }
+        } catch {
+            records.cancel()
+            outcomes.cancel()
+            _ = try? producer.value()
+            _ = try? transformer.value()
+            throw error
+        }
+        try producer.value()
+        try transformer.value()
+        if summary.rejected > printedRejectsPerFile {
+            Log.write("\(file): note: \(summary.rejected - printedRejectsPerFile) more rejected rows not shown; all are in the store's rejects table\n")
+        }
+        try writer.record(summary, key: key)
+        return summary
+    }
+
+    private static func outcome(of record: RawRecord, decoder: TextDecoder, normalizer: RowNormalizer) -> Outcome {
+        if let problem = record.malformed {
+            let raw = normalizer.maskedRaw([decoder.decodeLossy(record.bytes[...])])
+            return .reject(Reject(line: record.line, reason: .quote, message: problem, raw: raw))
+        }
+        if record.isBlank { return .blank }
+        var fields: [String] = []
+        fields.reserveCapacity(record.fieldCount)
+        for i in 0..<record.fieldCount {
+            guard let text = decoder.decode(record.field(i)) else {
+                let lossy = (0..<record.fieldCount).map { decoder.decodeLossy(record.field($0)) }
+                return .reject(
+                    Reject(
+                        line: record.line, reason: .encoding,
+                        message: "field \(i + 1) has bytes that are not valid \(decoder.encoding.rawValue)",
+                        raw: normalizer.maskedRaw(lossy)))
+            }
+            fields.append(text)
+        }
+        switch normalizer.normalize(fields, line: record.line) {
+        case .success(let order): return .order(order)
+        case .failure(let reject): return .reject(reject)
+        }
+    }
+
+    /// Reads rows until one names the order id and the received time; rows above it are titles.
+    private func findHeader(
+        reader: CSVReader, file: String, encoding: PipelineConfig.Encoding, extra: [Field: [String]]
+    ) throws -> HeaderMap {
+        let decoder = TextDecoder(encoding: encoding)
+        var best: (map: HeaderMap, line: Int)?
+        for _ in 0..<headerSearchRows {
+            guard let record = try reader.next() else { break }
+            if record.isBlank { continue }
+            let cells = (0..<record.fieldCount).map { decoder.decodeLossy(record.field($0)) }
+            let map = HeaderMap(headers: cells, extra: extra)
+            if map.isUsable {
+                if record.line > 1 { Log.info("ingest: \(file): header on line \(record.line), rows above it skipped as a title") }
+                return map
+            }
+            if map.mappedCount > (best?.map.mappedCount ?? 1) { best = (map, record.line) }
+        }
+        if let best {
+            let missing = best.map.missingRequired.map(\.label).joined(separator: ", ")
+            throw HotlineError.invalid([
+                Diagnostic(
+                    file: file, line: best.line,
+                    "the header has no column for \(missing); map it in the pipeline's column file")
+            ])
+        }
+        throw HotlineError.invalid([
+            Diagnostic(
+                file: file, line: 1,
+                "no header row naming \(Field.id.label) and \(Field.receivedAt.label) in the first \(headerSearchRows) rows")
+        ])
+    }
+}
+
+/// The ingest stage's writes, with its statements prepared once.
+final class OrderWriter {
+    enum Change { case inserted, updated, unchanged }
+
+    private let db: Database
+    private let runID: Int
+    private let select: Statement
+    private let upsertStatement: Statement
+    private let rejectStatement: Statement
+
+    init(db: Database, runID: Int) throws {
+        self.db = db
+        self.runID = runID
+        select = try db.prepare("SELECT fingerprint FROM orders WHERE id = ?")
+        upsertStatement = try db.prepare(
+            """
+            INSERT INTO orders(id, received_at, month, channel, kind, district, street, community, address,
+                operator_category, title, content, unit, deadline_days, deadline_at, closed_at, status, satisfaction,
+                caller_key, source_file, source_line, fingerprint, run_id)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET received_at = excluded.received_at, month = excluded.month,
+                channel = excluded.channel, kind = excluded.kind, district = excluded.district,
+                street = excluded.street, community = excluded.community, address = excluded.address,
+                operator_category = excluded.operator_category, title = excluded.title, content = excluded.content,
+                unit = excluded.unit, deadline_days = excluded.deadline_days, deadline_at = excluded.deadline_at,
+                closed_at = excluded.closed_at, status = excluded.status, satisfaction = excluded.satisfaction,
+                caller_key = excluded.caller_key, source_file = excluded.source_file,
+                source_line = excluded.source_line, fingerprint = excluded.fingerprint, run_id = excluded.run_id
+            """)
+        rejectStatement = try db.prepare(
+            "INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(?, ?, ?, ?, ?, ?)")
+    }
+
+    func upsert(_ order: Order) throws -> Change {
+        let fingerprint = order.fingerprint
+        try select.bind([order.id])
+        let previous = try select.step() ? select.text(0) : nil
+        if previous == fingerprint { return .unchanged }
+        try upsertStatement.run([
+            order.id, order.receivedAt.description, order.receivedAt.monthKey, order.channel, order.kind,
+            order.district, order.street, order.community, order.address, order.operatorCategory, order.title,
+            order.content, order.unit, order.deadlineDays, order.deadlineAt?.description,
+            order.closedAt?.description, order.status, order.satisfaction, order.callerKey, order.sourceFile,
+            order.sourceLine, fingerprint, runID,
+        ])
+        return previous == nil ? .inserted : .updated
+    }
+
+    func insert(_ reject: Reject, file: String) throws {
+        try rejectStatement.run([runID, file, reject.line, reject.reason.rawValue, reject.message, reject.raw])
+    }
+
+    /// Drops a file's rejects from an earlier ingest: ingesting it again replaces them.
+    func forget(file: String) throws {
+        try db.execute("DELETE FROM rejects WHERE file = ?", [file])
+    }
+
+    func record(_ summary: FileSummary, key: String) throws {
+        try db.execute(
+            """
+            INSERT OR REPLACE INTO sources(file, run_id, encoding, rows_read, inserted, updated, unchanged, rejected)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [key, runID, summary.encoding, summary.read, summary.inserted, summary.updated, summary.unchanged,
+             summary.rejected])
+    }
+}
