@@ -2,9 +2,9 @@ import Foundation
 
 /// Removes citizens' names and phone numbers from text before it is stored or shown.
 ///
-/// Phone numbers are found as any run of seven or more digits, ASCII or full-width,
-/// that may be broken by single spaces or hyphens (mobiles, landlines with area code,
-/// ID numbers alike); every digit of such a run becomes `*`. Names are the caller's own
+/// Phone numbers are found as runs of seven or more digits, ASCII or full-width, either
+/// unbroken or in groups of three or more joined by single spaces or hyphens (mobiles,
+/// landlines with area code, ID numbers alike; not dates); every digit becomes `*`. Names are the caller's own
 /// name when the export gives it, and a surname followed by 先生, 女士 or 小姐.
 public enum PersonalData {
     public static func mask(_ text: String, names: [String] = []) -> String {
@@ -43,24 +43,25 @@ public enum PersonalData {
                 i += 1
                 continue
             }
-            // Extend the run over digits and single separators between digits.
+            // A run: digit groups joined by single spaces or hyphens (138-1234-5678, 0755 2888 1234).
             var j = i
-            var count = 0
+            var groups: [Int] = [0]
             var end = i
             while j < scalars.count {
                 if isDigit(scalars[j]) {
-                    count += 1
+                    groups[groups.count - 1] += 1
                     j += 1
                     end = j
                 } else if (scalars[j] == " " || scalars[j] == "-") && j + 1 < scalars.count && isDigit(scalars[j + 1]) {
+                    groups.append(0)
                     j += 1
                 } else {
                     break
                 }
             }
-            for k in i..<end {
-                out.append(count >= minimumRun && isDigit(scalars[k]) ? "*" : scalars[k])
-            }
+            // Phone and ID numbers come in groups of three or more digits; dates and times do not.
+            let isNumber = groups.reduce(0, +) >= minimumRun && (groups.count == 1 || groups.allSatisfy { $0 >= 3 })
+            for k in i..<end { out.append(isNumber && isDigit(scalars[k]) ? "*" : scalars[k]) }
             i = end
         }
         return String(out)

@@ -114,7 +114,7 @@ public struct PipelineConfig: Sendable {
     /// A path from the file, made absolute against the file's folder.
     public func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
-        return ((directory as NSString).appendingPathComponent(path) as NSString).standardizingPath
+        return normalizedPath(directory == "." ? path : directory + "/" + path)
     }
 
     /// Extra header names per field, from the `columns` file (`field<TAB>name|name…`).
@@ -165,4 +165,22 @@ public func expandInputs(_ patterns: [String]) -> [String] {
         out += entries.filter { fnmatch(name, $0, 0) == 0 }.sorted().map { (dir as NSString).appendingPathComponent($0) }
     }
     return out
+}
+
+/// `a/b/../c/./d` → `a/c/d`; leading `..` of a relative path are kept.
+public func normalizedPath(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+        if part == "." { continue }
+        if part == "..", let last = parts.last, last != ".." {
+            parts.removeLast()
+        } else if part == ".." && path.hasPrefix("/") && parts.isEmpty {
+            continue
+        } else {
+            parts.append(part)
+        }
+    }
+    let joined = parts.joined(separator: "/")
+    if path.hasPrefix("/") { return "/" + joined }
+    return joined.isEmpty ? "." : joined
 }

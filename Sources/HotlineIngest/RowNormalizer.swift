@@ -54,7 +54,9 @@ public struct RowNormalizer: Sendable {
             order[keyPath: path] = date
         }
         let names = [value(.callerName)].compactMap { $0 }
-        func masked(_ field: Field) -> String? { value(field).map { PersonalData.mask($0, names: names) } }
+        func masked(_ field: Field) -> String? {
+            value(field).map { PersonalData.mask($0.replacingAll("\r\n", with: "\n"), names: names) }
+        }
         order.channel = value(.channel)
         order.kind = value(.kind).flatMap(Values.kind)
         order.district = value(.district)

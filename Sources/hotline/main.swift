@@ -1,1 +1,4 @@
-print("hi")
+import Foundation
+import HotlineCLI
+
+exit(HotlineCLI.main(CommandLine.arguments))

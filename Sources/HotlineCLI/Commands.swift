@@ -1,0 +1,115 @@
+import Foundation
+import HotlineAggregate
+import HotlineClassify
+import HotlineCore
+import HotlineIngest
+import HotlineRender
+import HotlineStore
+
+/// The subcommands and what each runs.
+enum Commands {
+    static let config = OptionSpec(name: "--config", value: "file", help: "The pipeline file (in Pipelines/).")
+    static let store = OptionSpec(name: "--store", value: "path", help: "The SQLite store (default: the pipeline's, else hotline.sqlite).")
+    static let out = OptionSpec(name: "--out", value: "dir", help: "Where the site goes (default: the pipeline's, else site).")
+
+    static let table: [Command] = [
+        Command(
+            name: "run", arguments: "[<file> ...]", summary: "Run every stage: ingest, classify, aggregate, render.",
+            discussion: """
+                Ingests the files given, or the pipeline's 'inputs', then classifies, aggregates and publishes
+                the site. Prints the path of the published index.html. Each stage commits on its own; the site
+                is replaced only when every stage has succeeded.
+                """,
+            options: [config, store, out], positionals: 0...Int.max, run: runAll),
+        Command(
+            name: "ingest", arguments: "[<file> ...]", summary: "Read CSV exports into the store.",
+            discussion: """
+                Orders are upserted by order id; bad rows are reported as file:line: error: reason and kept in
+                the store's rejects table. Without files, reads the pipeline's 'inputs'.
+                """,
+            options: [config, store], positionals: 0...Int.max, run: { try ingest(context($0), files: $0.arguments) }),
+        Command(
+            name: "classify", arguments: "", summary: "Classify every order in the store by the taxonomy.",
+            discussion: "Replaces the previous classification; rerun it after editing the taxonomy.",
+            options: [config, store], positionals: 0...0, run: { try classify(context($0)) }),
+        Command(
+            name: "aggregate", arguments: "", summary: "Count orders by category, month, street and community.",
+            discussion: "Uses the pipeline's 'communities' table, if set, for per-10,000-resident rates.",
+            options: [config, store], positionals: 0...0, run: { try aggregate(context($0)) }),
+        Command(
+            name: "render", arguments: "", summary: "Publish the static site (HTML and CSV) from the aggregates.",
+            discussion: "The site is written beside the target folder and swapped in whole.",
+            options: [config, store, out], positionals: 0...0,
+            run: { print(try render(context($0))) }),
+        Command(
+            name: "status", arguments: "", summary: "Show what the store holds and the last stage runs.",
+            discussion: "", options: [config, store], positionals: 0...0, run: { try status(context($0)) }),
+        Command(
+            name: "explain", arguments: "<order-id>", summary: "Show why an order landed in its category.",
+            discussion: "Prints the order's text with names and phone numbers masked, the rules that matched, and the operator's category.",
+            options: [config, store], positionals: 1...1,
+            run: { try explain(context($0), id: $0.arguments[0]) }),
+    ]
+
+    /// The settings and paths one invocation works with.
+    struct Context {
+        var config: PipelineConfig
+        var storePath: String
+        var outPath: String
+    }
+
+    static func context(_ invocation: Invocation) throws -> Context {
+        let cwd = FileManager.default.currentDirectoryPath
+        let config = try invocation.options["--config"].map(PipelineConfig.load) ?? PipelineConfig(directory: cwd)
+        return Context(
+            config: config,
+            storePath: invocation.options["--store"] ?? config.store ?? "hotline.sqlite",
+            outPath: invocation.options["--out"] ?? config.out ?? "site")
+    }
+
+    static func runAll(_ invocation: Invocation) throws {
+        let ctx = try context(invocation)
+        // Read the taxonomy before anything is written, so a broken one stops the run at once.
+        let classifier = try loadClassifier(ctx.config)
+        try ingest(ctx, files: invocation.arguments)
+        try classify(ctx, classifier: classifier)
+        try aggregate(ctx)
+        print(try render(ctx))
+    }
+
+    static func ingest(_ ctx: Context, files: [String]) throws {
+        let inputs = files.isEmpty ? expandInputs(ctx.config.inputs) : files
+        guard !inputs.isEmpty else {
+            if files.isEmpty && !ctx.config.inputs.isEmpty {
+                throw HotlineError.failed("the pipeline's inputs match no file: \(ctx.config.inputs.joined(separator: ", "))")
+            }
+            throw HotlineError.usage("no input files: name them, or set 'inputs' in the pipeline file")
+        }
+        let store = try Store(path: ctx.storePath)
+        try Ingester(store: store, config: ctx.config).run(files: inputs)
+    }
+
+    static func loadClassifier(_ config: PipelineConfig) throws -> Classifier {
+        Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: config.fallbackCategory)
+    }
+
+    static func classify(_ ctx: Context, classifier: Classifier? = nil) throws {
+        let classifier = try classifier ?? loadClassifier(ctx.config)
+        let store = try Store(path: ctx.storePath, create: false)
+        let counts = try ClassifyStage(store: store, classifier: classifier, configHash: ctx.config.hash).run()
+        Log.info("classify: \(counts.rowsOut.grouped) orders: \(counts.message ?? "")")
+    }
+
+    static func aggregate(_ ctx: Context) throws {
+        let store = try Store(path: ctx.storePath, create: false)
+        let counts = try AggregateStage(store: store, config: ctx.config).run()
+        Log.info("aggregate: \(counts.rowsIn.grouped) orders: \(counts.message ?? "")")
+    }
+
+    static func render(_ ctx: Context) throws -> String {
+        let store = try Store(path: ctx.storePath, create: false)
+        let index = try SiteWriter(store: store, config: ctx.config, out: ctx.outPath).run()
+        Log.info("render: site published at \((index as NSString).deletingLastPathComponent)")
+        return index
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import HotlineClassify
+import HotlineCore
+import HotlineRender
+import HotlineStore
+
+extension Commands {
+    /// `hotline status`: the store's contents, its sources, the last runs, and stale stages.
+    static func status(_ ctx: Context) throws {
+        let store = try Store(path: ctx.storePath, create: false)
+        let db = store.db
+        let size = (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0
+        var out = "Store: \(store.path) (schema \(Store.schemaVersion), \(Format.megabytes(size)))\n\n"
+        out += table(["TABLE", "ROWS"], try store.tableCounts().map { [$0.table, $0.rows.grouped] })
+        let sources = try db.rows(
+            "SELECT file, encoding, rows_read, inserted, updated, unchanged, rejected FROM sources ORDER BY file")
+        if !sources.isEmpty {
+            out += "\nSources (last ingest of each file):\n"
+            out += table(
+                ["FILE", "ENCODING", "READ", "INSERTED", "UPDATED", "UNCHANGED", "REJECTED"],
+                sources.map { r in
+                    let name = ((r[0].text ?? "") as NSString).lastPathComponent
+                    let counts: [String] = r[2...].map { ($0.int ?? 0).grouped }
+                    return [name, r[1].text ?? ""] + counts
+                })
+        }
+        let runs = try store.recentRuns(limit: 10)
+        if !runs.isEmpty {
+            out += "\nLast runs:\n"
+            out += table(
+                ["ID", "STAGE", "STARTED", "FINISHED", "IN", "OUT", "REJECTED", "STATUS", "CONFIG"],
+                runs.map {
+                    [String($0.id), $0.stage, $0.startedAt, $0.finishedAt ?? "", $0.rowsIn.grouped, $0.rowsOut.grouped,
+                     $0.rejected.grouped, $0.status, String($0.configHash.prefix(8))]
+                })
+            if let failed = runs.first(where: { $0.status == "failed" }), let message = failed.message {
+                out += "\nLast failure (\(failed.stage), run \(failed.id)): \(message)\n"
+            }
+        }
+        let stages = ["ingest", "classify", "aggregate", "render"]
+        var previous: (String, Int)?
+        var notes: [String] = []
+        for stage in stages {
+            let last = try store.lastSuccessfulRun(of: stage)
+            if let (before, beforeID) = previous {
+                if last == nil || last! < beforeID { notes.append("\(stage) has not run since the last \(before); run 'hotline \(stage)'") }
+            }
+            if let last { previous = (stage, max(last, previous?.1 ?? 0)) }
+        }
+        if !notes.isEmpty { out += "\nOut of date:\n" + notes.map { "  " + $0 + "\n" }.joined() }
+        print(out, terminator: "")
+    }
+
+    /// `hotline explain ID`: one order, its masked text, and the rules that placed it.
+    static func explain(_ ctx: Context, id: String) throws {
+        let store = try Store(path: ctx.storePath, create: false)
+        let rows = try store.db.rows(
+            """
+            SELECT o.received_at, o.street, o.community, o.address, o.unit, o.status, o.satisfaction, o.kind,
+                o.channel, o.operator_category, coalesce(o.title, ''), coalesce(o.content, ''), o.source_file,
+                o.source_line, c.category, c.parent, c.rule, c.keywords, c.run_id
+            FROM orders o LEFT JOIN classified c ON c.order_id = o.id WHERE o.id = ?
+            """, [id])
+        guard let r = rows.first else { throw HotlineError.failed("no order '\(id)' in \(store.path)") }
+        let text = PersonalData.mask([r[10].text ?? "", r[11].text ?? ""].filter { !$0.isEmpty }.joined(separator: "\n"))
+        func v(_ i: Int) -> String { r[i].text.map { PersonalData.mask($0) } ?? "—" }
+        var out = """
+            Order \(id)  (from \(((r[12].text ?? "") as NSString).lastPathComponent), line \(r[13].int ?? 0))
+            Received: \(r[0].text ?? "—")   Kind: \(v(7))   Channel: \(v(8))
+            Street: \(v(1))   Community: \(v(2))   Address: \(v(3))
+            Unit: \(v(4))   Status: \(v(5))   Satisfaction: \(v(6))
+            Operator's category: \(v(9))
+
+            Text (names and phone numbers masked):
+            \(text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+
+
+            """
+        if r[14] == .null {
+            out += "Our category: not classified yet (run 'hotline classify')\n"
+        } else {
+            let parent = r[15].text.map { " (under \($0))" } ?? ""
+            let rule = r[16].text ?? ""
+            out += "Our category: \(v(14))\(parent)\n"
+            out += rule == "fallback"
+                ? "Rule: no rule matched, so the fallback category\n"
+                : "Rule: \(rule), keywords found: \(v(17))\n"
+        }
+        // Why, by the taxonomy as it is now.
+        let classifier = try loadClassifier(ctx.config)
+        let candidates = classifier.candidates(for: text)
+        let now = classifier.classify(text)
+        out += "\nRules matching this text in \((classifier.taxonomy.file as NSString).lastPathComponent) now:\n"
+        if candidates.isEmpty { out += "  none\n" }
+        for c in candidates {
+            let name = (classifier.taxonomy.file as NSString).lastPathComponent
+            var line = "  \(c.rule.category)  (\(name):\(c.rule.line), priority \(c.rule.priority))"
+            line += c.keywords.isEmpty ? "" : "  keywords: \(c.keywords.joined(separator: "、"))"
+            line += c.excluded ? "  excluded by: \(c.exclusions.joined(separator: "、"))" : ""
+            if c.rule.category == now.category && !c.excluded { line += "  <- wins" }
+            out += line + "\n"
+        }
+        out += "  Order of choice: highest priority, then most keywords found, then the earlier line.\n"
+        if r[14] != .null && now.category != r[14].text {
+            out += "\nThe taxonomy now gives \(now.category); run 'hotline classify' to apply it.\n"
+        }
+        print(out, terminator: "")
+    }
+
+    /// A plain text table with columns padded to their widest cell (CJK counted as two).
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0.count > i ? displayWidth($0[i]) : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                cell + String(repeating: " ", count: i == row.count - 1 ? 0 : widths[i] - displayWidth(cell) + 2)
+            }.joined()
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func displayWidth(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && $1.properties.isIdeographic || ($1.value >= 0xFF00 && $1.value <= 0xFF60) ? 2 : 1) }
+    }
+}
+
+extension Format {
+    static func megabytes(_ bytes: Int) -> String { Format.fixed(Double(bytes) / 1_048_576, places: 1) + " MB" }
+}

@@ -1,0 +1,91 @@
+import HotlineCore
+import HotlineStore
+
+/// The classify stage: classifies every order in the store again, replacing the last output.
+///
+/// A reader on its own read-only connection pages through the orders in batches, a worker
+/// classifies them, and the calling thread writes the results, joined by bounded queues.
+public struct ClassifyStage {
+    let store: Store
+    let classifier: Classifier
+    let configHash: String
+    public var batchSize = 5_000
+
+    public init(store: Store, classifier: Classifier, configHash: String) {
+        self.store = store
+        self.classifier = classifier
+        self.configHash = configHash
+    }
+
+    private struct Row: Sendable {
+        var id: String
+        var text: String
+    }
+
+    @discardableResult
+    public func run() throws -> StageCounts {
+        try store.runStage("classify", configHash: configHash) { runID in
+            try store.db.execute("DELETE FROM classified")
+            let reader = try store.readerConnection()
+            let rows = BoundedQueue<[Row]>(capacity: 4)
+            let results = BoundedQueue<[(String, Classification)]>(capacity: 4)
+            let batchSize = self.batchSize
+            let producer = Background(label: "classify.read") { [reader = UncheckedBox(reader)] in
+                defer { rows.finish() }
+                let select = try reader.value.prepare(
+                    "SELECT rowid, id, coalesce(title, ''), coalesce(content, '') FROM orders WHERE rowid > ? ORDER BY rowid LIMIT ?")
+                var last = 0
+                while true {
+                    try select.bind([last, batchSize])
+                    var batch: [Row] = []
+                    while try select.step() {
+                        last = select.int(0)
+                        batch.append(Row(id: select.text(1) ?? "", text: (select.text(2) ?? "") + "\n" + (select.text(3) ?? "")))
+                    }
+                    if batch.isEmpty || !rows.send(batch) { return }
+                }
+            }
+            let classifier = self.classifier
+            let worker = Background(label: "classify.match") {
+                defer { results.finish() }
+                while let batch = rows.receive() {
+                    guard results.send(batch.map { ($0.id, classifier.classify($0.text)) }) else {
+                        rows.cancel()
+                        return
+                    }
+                }
+            }
+            var count = 0
+            do {
+                let insert = try store.db.prepare(
+                    "INSERT INTO classified(order_id, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)")
+                while let batch = results.receive() {
+                    for (id, c) in batch {
+                        try insert.run([id, c.category, c.parent, c.rule, c.keywords.joined(separator: "、"), runID])
+                    }
+                    count += batch.count
+                    Log.progress("classify: \(count.grouped) orders")
+                }
+            } catch {
+                rows.cancel()
+                results.cancel()
+                _ = try? producer.value()
+                _ = try? worker.value()
+                throw error
+            }
+            try producer.value()
+            try worker.value()
+            Log.endProgress()
+            let fallback = try store.db.scalar("SELECT count(*) FROM classified WHERE rule = 'fallback'")
+            return StageCounts(
+                rowsIn: count, rowsOut: count,
+                message: "\(count - fallback) by rule, \(fallback) to \(classifier.fallback)")
+        }
+    }
+}
+
+/// Hands a non-Sendable value to one other thread that is its only user from then on.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,177 @@
+import HotlineCore
+
+extension Report {
+    /// Every published file by name: `index.html` and one CSV per table.
+    func files() -> [String: String] {
+        var files: [String: String] = ["index.html": indexPage()]
+        for (name, table) in tables() { files[name] = table.text }
+        return files
+    }
+
+    func tables() -> [(String, CSVTable)] {
+        var categories = CSVTable(header: ["分类", "上级分类", "工单数", "占比(%)"])
+        for c in self.categories {
+            categories.append([.text(c.name), c.parent.map { .text($0) } ?? .empty, .int(c.n), .decimal(c.share * 100, places: 1)])
+        }
+        var months = CSVTable(header: ["月份", "工单数"])
+        for m in self.months { months.append([.text(m.month), .int(m.n)]) }
+        var monthCategories = CSVTable(header: ["月份", "分类", "工单数"])
+        for m in self.monthCategories { monthCategories.append([.text(m.month), .text(m.category), .int(m.n)]) }
+        let areaHeader = ["工单数", "常住人口", "每万人工单数", "网格员", "每名网格员工单数", "最多的诉求", "该类工单数"]
+        func areaCells(_ a: Area) -> [CSVTable.Cell] {
+            [
+                .int(a.n), a.population.map { .int($0) } ?? .empty, a.per10k.map { .decimal($0, places: 1) } ?? .empty,
+                a.gridWorkers.map { .int($0) } ?? .empty, a.perGrid.map { .decimal($0, places: 1) } ?? .empty,
+                a.top.map { .text($0) } ?? .empty, a.topN.map { .int($0) } ?? .empty,
+            ]
+        }
+        var streets = CSVTable(header: ["街道"] + areaHeader)
+        for s in self.streets { streets.append([.text(s.street)] + areaCells(s)) }
+        var communities = CSVTable(header: ["街道", "社区"] + areaHeader)
+        for a in areas { communities.append([.text(a.street), .text(a.community)] + areaCells(a)) }
+        var areaCategories = CSVTable(header: ["街道", "社区", "分类", "工单数"])
+        for a in self.areaCategories { areaCategories.append([.text(a.street), .text(a.community), .text(a.category), .int(a.n)]) }
+        var rejects = CSVTable(header: ["文件", "行号", "原因", "说明"])
+        for r in self.rejects { rejects.append([.text(r.file), .int(r.line), .text(Self.reasonLabel(r.code)), .text(r.reason)]) }
+        return [
+            ("categories.csv", categories), ("months.csv", months), ("month_categories.csv", monthCategories),
+            ("streets.csv", streets), ("communities.csv", communities), ("community_categories.csv", areaCategories),
+            ("rejects.csv", rejects),
+        ]
+    }
+
+    func indexPage() -> String {
+        let name = summary["pipeline"] ?? "12345 热线工单分析"
+        let first = String((summary["first_received"] ?? "").prefix(10))
+        let last = String((summary["last_received"] ?? "").prefix(10))
+        let rowsRead = Int(summary["rows_read"] ?? "") ?? 0
+        let rejected = Int(summary["rejected"] ?? "") ?? 0
+        let population = Int(summary["population"] ?? "") ?? 0
+        let knownStreets = streets.filter { $0.street != "（未注明）" }.count
+        let knownCommunities = areas.filter { $0.community != "（未注明）" && $0.street != "（未注明）" }.count
+        var cards: [(String, String, String)] = [("工单总量", "\(total.grouped) 件", first.isEmpty ? "" : "\(first) 至 \(last)")]
+        if let top = categories.first {
+            cards.append(("最多的诉求", h(top.name), "\(top.n.grouped) 件，占 \(Format.percent(top.share))"))
+        }
+        cards.append(("覆盖范围", "\(knownStreets) 个街道", "\(knownCommunities) 个社区"))
+        if population > 0 {
+            let located = areas.filter { $0.population != nil }.reduce(0) { $0 + $1.n }
+            cards.append(("每万人工单", Format.fixed(Double(located) * 10_000 / Double(population), places: 1), "按常住人口 \(population.grouped) 人计"))
+        }
+        cards.append(("拒收行数", "\(rejected.grouped) 行", "读入 \(rowsRead.grouped) 行"))
+
+        var html = """
+            <!doctype html>
+            <html lang="zh-CN">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(h(name)) · 工单分析</title>
+            <style>\(Self.style)</style>
+            </head>
+            <body>
+            <header><h1>\(h(name))</h1>
+            <p>12345 政务服务便民热线工单分析 · 统计期间 \(first) 至 \(last) · 生成于 \(h(summary["generated_at"] ?? ""))</p></header>
+            <section class="cards">
+
+            """
+        for (title, value, note) in cards {
+            html += "<div class=\"card\"><div class=\"k\">\(title)</div><div class=\"v\">\(value)</div><div class=\"n\">\(note)</div></div>\n"
+        }
+        html += "</section>\n"
+
+        html += "<section><h2>诉求分类</h2>\n<p class=\"note\">按分类规则归类；各类工单数及占全部工单的比例。</p>\n"
+        html += Chart.bars(categories.map { ($0.name, $0.n) }, total: total, title: "诉求分类工单数")
+        html += "\n<p class=\"dl\">下载：<a href=\"categories.csv\">分类统计 CSV</a> · <a href=\"month_categories.csv\">分月分类 CSV</a></p></section>\n"
+
+        html += "<section><h2>月度趋势</h2>\n<p class=\"note\">按受理时间统计的每月工单数。</p>\n"
+        html += Chart.months(months, title: "每月工单数")
+        html += "\n<p class=\"dl\">下载：<a href=\"months.csv\">月度统计 CSV</a></p></section>\n"
+
+        html += areaSection()
+        html += qualitySection(rowsRead: rowsRead, rejected: rejected)
+        html += """
+            <footer>数据不含来电人姓名和联系电话；诉求文本中的电话号码已屏蔽。占比保留一位小数，合计可能因四舍五入不等于 100%。</footer>
+            </body>
+            </html>
+
+            """
+        return html
+    }
+
+    private func areaSection() -> String {
+        let showPopulation = areas.contains { $0.population != nil }
+        let showGrid = areas.contains { $0.gridWorkers != nil }
+        var head = "<th>街道 / 社区</th><th>工单数</th><th>占比</th>"
+        if showPopulation { head += "<th>常住人口</th><th>每万人工单数</th>" }
+        if showGrid { head += "<th>网格员</th><th>每名网格员工单数</th>" }
+        var html = """
+            <section><h2>街道与社区</h2>
+            <p class="note">各街道及所辖社区的工单数；有常住人口数据时给出每万人工单数，便于不同规模的社区相互比较。</p>
+            <table>
+            <thead><tr>\(head)<th>最多的诉求</th></tr></thead>
+            <tbody>
+
+            """
+        func row(_ a: Area, label: String, cls: String) -> String {
+            let share = total > 0 ? Format.percent(Double(a.n) / Double(total)) : "—"
+            var cells = "<td>\(label)</td><td class=\"num\">\(a.n.grouped)</td><td class=\"num\">\(share)</td>"
+            if showPopulation {
+                cells += "<td class=\"num\">\(a.population.map(\.grouped) ?? "—")</td>"
+                cells += "<td class=\"num\">\(a.per10k.map { Format.fixed($0, places: 1) } ?? "—")</td>"
+            }
+            if showGrid {
+                cells += "<td class=\"num\">\(a.gridWorkers.map(\.grouped) ?? "—")</td>"
+                cells += "<td class=\"num\">\(a.perGrid.map { Format.fixed($0, places: 1) } ?? "—")</td>"
+            }
+            let top = a.top.map { "\(h($0))（\(a.topN ?? 0)）" } ?? "—"
+            return "<tr class=\"\(cls)\">\(cells)<td>\(top)</td></tr>\n"
+        }
+        for street in streets {
+            html += row(street, label: h(street.street), cls: "street")
+            for a in areas where a.street == street.street {
+                html += row(a, label: "　" + h(a.community), cls: "community")
+            }
+        }
+        html += """
+            </tbody></table>
+            <p class="dl">下载：<a href="streets.csv">街道 CSV</a> · <a href="communities.csv">社区 CSV</a> · <a href="community_categories.csv">社区分类 CSV</a></p></section>
+
+            """
+        return html
+    }
+
+    private func qualitySection(rowsRead: Int, rejected: Int) -> String {
+        var html = """
+            <section><h2>数据质量</h2>
+            <p class="note">读入 \(rowsRead.grouped) 行，入库 \(total.grouped) 件工单（同一工单在多份导出中出现时以最新一份为准），拒收 \(rejected.grouped) 行。拒收行保留在数据库中，可修正后重新导入。</p>
+
+            """
+        guard !rejects.isEmpty else { return html + "</section>\n" }
+        var byReason: [String: Int] = [:]
+        for r in rejects { byReason[Self.reasonLabel(r.code), default: 0] += 1 }
+        html += "<table class=\"narrow\"><thead><tr><th>拒收原因</th><th>行数</th></tr></thead><tbody>\n"
+        for (reason, n) in byReason.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+            html += "<tr><td>\(h(reason))</td><td class=\"num\">\(n.grouped)</td></tr>\n"
+        }
+        html += "</tbody></table>\n<table><thead><tr><th>文件</th><th>行号</th><th>原因</th><th>说明</th></tr></thead><tbody>\n"
+        for r in rejects.prefix(100) {
+            html += "<tr><td>\(h(r.file))</td><td class=\"num\">\(r.line)</td><td>\(h(Self.reasonLabel(r.code)))</td><td>\(h(r.reason))</td></tr>\n"
+        }
+        html += "</tbody></table>\n"
+        if rejects.count > 100 { html += "<p class=\"note\">仅列出前 100 行。</p>\n" }
+        return html + "<p class=\"dl\">下载：<a href=\"rejects.csv\">拒收明细 CSV</a></p></section>\n"
+    }
+
+    static let style = """
+        body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:1100px;padding:0 16px 40px;color:#1f2933;background:#fff}
+        header{border-bottom:3px solid #b91c1c;margin-bottom:16px}h1{font-size:26px;margin:20px 0 4px}header p{color:#52606d;margin:0 0 10px}
+        h2{font-size:20px;border-left:4px solid #b91c1c;padding-left:8px;margin-top:32px}
+        .cards{display:flex;flex-wrap:wrap;gap:12px}.card{flex:1 1 180px;border:1px solid #d9e2ec;border-radius:6px;padding:10px 14px}
+        .card .k{color:#52606d;font-size:14px}.card .v{font-size:24px;font-weight:bold;margin:4px 0}.card .n{color:#52606d;font-size:13px}
+        .chart{width:100%;max-width:900px;height:auto;font-size:13px}.chart .bar{fill:#c2410c}.chart .value{fill:#52606d;font-size:12px}.chart .axis{stroke:#9aa5b1}
+        table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0}th,td{border-bottom:1px solid #e4e7eb;padding:5px 8px;text-align:left}
+        th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}tr.street td{font-weight:bold;background:#fafafa}
+        table.narrow{width:auto}.note{color:#52606d;font-size:14px}.dl{font-size:14px}footer{margin-top:36px;color:#7b8794;font-size:13px}
+        """
+}

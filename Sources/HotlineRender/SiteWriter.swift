@@ -1,0 +1,90 @@
+import CHotlineSystem
+import Foundation
+import HotlineCore
+import HotlineStore
+
+/// The render stage: writes the static site from the aggregate tables.
+///
+/// The site is built in a temporary folder beside `out` and swapped in whole (an atomic exchange
+/// where the file system allows it), so readers see the old site or the new one, never half of
+/// each. A folder that exists and is not a hotline site is never replaced.
+public struct SiteWriter {
+    public static let marker = ".hotline-site"
+
+    let store: Store
+    let config: PipelineConfig
+    let out: String
+
+    public init(store: Store, config: PipelineConfig, out: String) {
+        self.store = store
+        self.config = config
+        self.out = out
+    }
+
+    /// Renders the site and returns the path of its `index.html`.
+    @discardableResult
+    public func run() throws -> String {
+        let target = URL(fileURLWithPath: out).standardizedFileURL.path
+        try checkReplaceable(target)
+        var files: [String: String] = [:]
+        try store.runStage("render", configHash: config.hash) { _ in
+            let report = try Report.load(from: store.db)
+            files = report.files()
+            return StageCounts(rowsIn: report.total, rowsOut: files.count, message: target)
+        }
+        let fm = FileManager.default
+        let parent = (target as NSString).deletingLastPathComponent
+        try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let temp = (parent as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).tmp-\(getpid())")
+        try? fm.removeItem(atPath: temp)
+        try fm.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        do {
+            for (name, text) in files {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: (temp as NSString).appendingPathComponent(name)))
+            }
+            try Data().write(to: URL(fileURLWithPath: (temp as NSString).appendingPathComponent(Self.marker)))
+            try swapIn(temp, at: target)
+        } catch {
+            try? fm.removeItem(atPath: temp)
+            throw HotlineError.failed("cannot publish the site to \(target): \(error)")
+        }
+        return (target as NSString).appendingPathComponent("index.html")
+    }
+
+    private func checkReplaceable(_ target: String) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: target, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw HotlineError.failed("\(target) exists and is not a folder") }
+        let entries = try fm.contentsOfDirectory(atPath: target)
+        guard entries.isEmpty || entries.contains(Self.marker) else {
+            throw HotlineError.failed(
+                "refusing to replace \(target): it is not a site hotline wrote (no \(Self.marker) in it)")
+        }
+    }
+
+    private func swapIn(_ temp: String, at target: String) throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: target) {
+            guard rename(temp, target) == 0 else { throw posixError("rename") }
+            return
+        }
+        if hotline_exchange_paths(temp, target) == 0 {
+            try fm.removeItem(atPath: temp)
+            return
+        }
+        // No atomic exchange here: two renames, the old site kept until the new one is in place.
+        let old = target + ".old-\(getpid())"
+        guard rename(target, old) == 0 else { throw posixError("rename") }
+        guard rename(temp, target) == 0 else {
+            let error = posixError("rename")
+            _ = rename(old, target)
+            throw error
+        }
+        try fm.removeItem(atPath: old)
+    }
+
+    private func posixError(_ call: String) -> HotlineError {
+        .failed("\(call): \(String(cString: strerror(errno)))")
+    }
+}
