@@ -16,18 +16,19 @@ let package = Package(
         .target(name: "CHotlineSystem"),
 
         // One module per job.
-        .target(name: "HotlineCore", dependencies: ["CHotlineSystem"]),
-        .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
-        .target(name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore"]),
-        .target(name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore"]),
-        .target(name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"]),
-        .target(name: "HotlineRender", dependencies: ["HotlineCore", "HotlineStore"]),
+        .target(name: "HotlineCore", dependencies: ["CHotlineSystem"], exclude: ["README.md"]),
+        .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"], exclude: ["README.md"]),
+        .target(name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
+        .target(name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
+        .target(name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"], exclude: ["README.md"]),
+        .target(name: "HotlineRender", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(
             name: "HotlineCLI",
             dependencies: [
                 "HotlineCore", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
                 "HotlineRender",
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .executableTarget(name: "hotline", dependencies: ["HotlineCLI"]),
         .executableTarget(name: "hotline-bench", dependencies: ["HotlineCore"]),

@@ -48,12 +48,12 @@ extension Report {
         let rejected = Int(summary["rejected"] ?? "") ?? 0
         let population = Int(summary["population"] ?? "") ?? 0
         let knownStreets = streets.filter { $0.street != "（未注明）" }.count
-        let knownCommunities = areas.filter { $0.community != "（未注明）" && $0.street != "（未注明）" }.count
+        let knownCommunities = areas.filter { $0.n > 0 && $0.community != "（未注明）" && $0.street != "（未注明）" }.count
         var cards: [(String, String, String)] = [("工单总量", "\(total.grouped) 件", first.isEmpty ? "" : "\(first) 至 \(last)")]
         if let top = categories.first {
             cards.append(("最多的诉求", h(top.name), "\(top.n.grouped) 件，占 \(Format.percent(top.share))"))
         }
-        cards.append(("覆盖范围", "\(knownStreets) 个街道", "\(knownCommunities) 个社区"))
+        cards.append(("覆盖范围", "\(knownStreets) 个街道", "\(knownCommunities) 个社区有工单"))
         if population > 0 {
             let located = areas.filter { $0.population != nil }.reduce(0) { $0 + $1.n }
             cards.append(("每万人工单", Format.fixed(Double(located) * 10_000 / Double(population), places: 1), "按常住人口 \(population.grouped) 人计"))

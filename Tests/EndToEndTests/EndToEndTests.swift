@@ -1,0 +1,187 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the built `hotline` binary as cron and analysts do, on the hand-counted fixture.
+@Suite struct EndToEndTests {
+    let dir = TemporaryDirectory("hotline-e2e")
+
+    var store: String { dir.file("h.sqlite") }
+    var site: String { dir.file("site") }
+
+    func hotline(_ args: [String]) throws -> ProcessResult { try HotlineBinary.run(args) }
+
+    func runSmall(config: String = Fixtures.smallConfig) throws -> ProcessResult {
+        try hotline(["run", "--config", config, "--store", store, "--out", site])
+    }
+
+    @Test func versionAndHelpGoToStdout() throws {
+        let v = try hotline(["--version"])
+        #expect((v.status, v.stdout, v.stderr) == (0, "0.1.0\n", ""))
+        let help = try hotline(["help", "ingest"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE: hotline ingest [options] [<file> ...]"))
+        #expect(try hotline(["status", "--help"]).stdout.contains("--store <path>"))
+    }
+
+    @Test func usageErrorsExit64WithErrorOnStderr() throws {
+        for args in [[], ["bogus"], ["ingest", "--bogus", "x"], ["explain"], ["classify", "x"]] {
+            let r = try hotline(args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.hasPrefix("Error: "), "\(args)")
+            #expect(r.stdout.isEmpty, "\(args)")
+        }
+        // No files named and none in the pipeline.
+        let r = try hotline(["ingest", "--store", store])
+        #expect(r.status == 64)
+    }
+
+    @Test func nightlyRunPublishesHandCountedFigures() throws {
+        let r = try runSmall()
+        #expect(r.status == 0)
+        #expect(r.stdout == site + "/index.html\n")
+        let a = Fixtures.exportA
+        let b = Fixtures.exportB
+        for line in [
+            "\(a):10: error: no order id (工单编号)", "\(a):11: error: unreadable 受理时间 '2021-13-45 99:99'",
+            "\(a):12: error: expected 16 fields, found 5", "\(b):7: error: field 6 has bytes that are not valid gb18030",
+            "\(a) (utf-8): 11 rows read = 8 inserted + 0 updated + 0 unchanged + 3 rejected",
+            "\(b) (gb18030): 8 rows read = 5 inserted + 1 updated + 1 unchanged + 1 rejected",
+            "communities.csv:7: error: population must be a positive whole number, not 'abc'",
+        ] {
+            #expect(r.stderr.contains(line), "stderr lacks: \(line)")
+        }
+        #expect(dir.read("site/categories.csv") == """
+            \u{FEFF}分类,上级分类,工单数,占比(%)\r
+            物业管理,住房和物业,3,23.1\r
+            噪音扰民,生态环境,2,15.4\r
+            市政设施,城乡建设与管理,2,15.4\r
+            其他,其他,1,7.7\r
+            劳资纠纷,劳动和社会保障,1,7.7\r
+            学位紧缺,教育,1,7.7\r
+            户籍证件,公安,1,7.7\r
+            社会保险,劳动和社会保障,1,7.7\r
+            违建查处,城乡建设与管理,1,7.7\r
+
+            """)
+        #expect(dir.read("site/months.csv") == "\u{FEFF}月份,工单数\r\n2021-03,3\r\n2021-04,3\r\n2021-05,0\r\n2021-06,3\r\n2021-07,0\r\n2021-08,4\r\n")
+        #expect(dir.read("site/streets.csv") == """
+            \u{FEFF}街道,工单数,常住人口,每万人工单数,网格员,每名网格员工单数,最多的诉求,该类工单数\r
+            南湾街道,6,,,,,市政设施,2\r
+            横岗街道,6,202000,0.3,,,物业管理,3\r
+            （未注明）,1,,,,,户籍证件,1\r
+
+            """)
+        let communities = try #require(dir.read("site/communities.csv"))
+        #expect(communities.contains("南湾街道,沙湾社区,3,1522,19.7,3,1.0,学位紧缺,1\r\n"))
+        #expect(communities.contains("横岗街道,六约社区,5,152000,0.3,40,0.1,噪音扰民,2\r\n"))
+        #expect(communities.contains("横岗街道,保安社区,0,30000,0.0,,,,\r\n"))
+        #expect(dir.read("site/rejects.csv")?.contains("export-b-gbk.csv,7,字符编码错误,") == true)
+        let html = try #require(dir.read("site/index.html"))
+        for figure in ["13 件", "物业管理", "3 件，占 23.1%", "2 个街道", "4 个社区", "0.4", "4 行", "读入 19 行"] {
+            #expect(html.contains(figure), "page lacks \(figure)")
+        }
+    }
+
+    @Test func noNameOrPhoneNumberInAnyPublishedFile() throws {
+        #expect(try runSmall().status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: site)
+        #expect(files.count == 9)
+        let phone = try Regex("1[3-9][0-9]{9}")
+        for name in files {
+            let text = try String(contentsOfFile: site + "/" + name, encoding: .utf8)
+            for secret in Fixtures.personalData { #expect(!text.contains(secret), "\(name) contains \(secret)") }
+            #expect(text.firstMatch(of: phone) == nil, "\(name) contains a phone number")
+        }
+    }
+
+    @Test func rerunningIsSafeAndChangesNoFigure() throws {
+        #expect(try runSmall().status == 0)
+        let first = dir.read("site/communities.csv")
+        let again = try runSmall()
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("(utf-8): 11 rows read = 0 inserted + 1 updated + 7 unchanged + 3 rejected"))
+        #expect(dir.read("site/communities.csv") == first)
+        let status = try hotline(["status", "--store", store])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("orders        13"))
+        #expect(status.stdout.contains("rejects       4"))
+        #expect(!status.stdout.contains("Out of date"))
+    }
+
+    @Test func analystRerunsClassifyAfterEditingTheTaxonomy() throws {
+        // A private copy of the pipeline and taxonomy the analyst can edit.
+        let taxonomy = try String(contentsOfFile: Fixtures.taxonomy, encoding: .utf8)
+        dir.write("p/taxonomy.tsv", taxonomy)
+        let conf = dir.write(
+            "p/p.conf",
+            "inputs = \(Fixtures.exportA), \(Fixtures.exportB)\ntaxonomy = taxonomy.tsv\ncommunities = \(Fixtures.path("Fixtures/small/communities.csv"))\n")
+        #expect(try runSmall(config: conf).status == 0)
+        let before = try hotline(["explain", "GD008", "--config", conf, "--store", store])
+        #expect(before.status == 0)
+        #expect(before.stdout.contains("Our category: 市政设施 (under 城乡建设与管理)"))
+        #expect(before.stdout.contains("我叫**,家门口路灯坏了5天,电话****-********"))
+        #expect(before.stdout.contains("Operator's category: 市政"))
+
+        dir.write("p/taxonomy.tsv", taxonomy + "路灯照明\t城乡建设与管理\t路灯\t\t1\n")
+        let stale = try hotline(["explain", "GD008", "--config", conf, "--store", store])
+        #expect(stale.stdout.contains("The taxonomy now gives 路灯照明; run 'hotline classify' to apply it."))
+        let classify = try hotline(["classify", "--config", conf, "--store", store])
+        #expect(classify.status == 0)
+        #expect(classify.stdout.isEmpty)
+        let status = try hotline(["status", "--store", store])
+        #expect(status.stdout.contains("aggregate has not run since the last classify"))
+        let after = try hotline(["explain", "GD008", "--config", conf, "--store", store])
+        #expect(after.stdout.contains("Our category: 路灯照明 (under 城乡建设与管理)"))
+        #expect(after.stdout.contains("路灯照明  (taxonomy.tsv:23, priority 1)  keywords: 路灯  <- wins"))
+        #expect(try hotline(["aggregate", "--config", conf, "--store", store]).status == 0)
+        let render = try hotline(["render", "--config", conf, "--store", store, "--out", site])
+        #expect(render.status == 0)
+        #expect(render.stdout == site + "/index.html\n")
+        let categories = try #require(dir.read("site/categories.csv"))
+        #expect(categories.contains("市政设施,城乡建设与管理,1,7.7\r\n"))
+        #expect(categories.contains("路灯照明,城乡建设与管理,1,7.7\r\n"))
+        // Ingest was not redone.
+        let runs = try hotline(["status", "--store", store]).stdout.split(separator: "\n").filter { $0.first?.isNumber == true }
+        #expect(runs.filter { $0.contains(" ingest ") }.count == 1)
+        #expect(runs.filter { $0.contains(" classify ") }.count == 2)
+    }
+
+    @Test func aFailingStagePublishesNothingAndSaysWhere() throws {
+        #expect(try runSmall().status == 0)
+        let published = dir.read("site/index.html")
+        // A broken community table stops aggregate: exit 1, the old site stays.
+        dir.write("p/communities.csv", "名称,人数\n")
+        let conf = dir.write(
+            "p/p.conf",
+            "inputs = \(Fixtures.exportA)\ntaxonomy = \(Fixtures.taxonomy)\ncommunities = communities.csv\n")
+        let r = try runSmall(config: conf)
+        #expect(r.status == 1)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains(dir.file("p/communities.csv") + ":1: error: the community table needs columns"))
+        #expect(dir.read("site/index.html") == published)
+
+        // A broken taxonomy stops the run before anything is written.
+        dir.write("p/bad.tsv", "物业\t\t物业\t\tlow\n")
+        let bad = dir.write("p/bad.conf", "inputs = \(Fixtures.exportA)\ntaxonomy = bad.tsv\n")
+        let other = dir.file("other.sqlite")
+        let t = try hotline(["run", "--config", bad, "--store", other, "--out", dir.file("other-site")])
+        #expect(t.status == 1)
+        #expect(t.stderr.contains(dir.file("p/bad.tsv") + ":1: error: priority must be a whole number, not 'low'"))
+        #expect(!FileManager.default.fileExists(atPath: other))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("other-site")))
+    }
+
+    @Test func runtimeErrorsExit1() throws {
+        let missing = try hotline(["status", "--store", dir.file("none.sqlite")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("Error: no store at"))
+        #expect(try runSmall().status == 0)
+        let unknown = try hotline(["explain", "GD404", "--store", store, "--config", Fixtures.smallConfig])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no order 'GD404'"))
+        let noFile = try hotline(["ingest", "--store", store, dir.file("absent.csv")])
+        #expect(noFile.status == 1)
+        #expect(noFile.stderr.contains("absent.csv: no such file"))
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HotlineCore
+import HotlineIngest
+import HotlineStore
+import TestSupport
+import Testing
+
+/// The hand counts of Fixtures/small/EXPECTED.md.
+@Suite struct IngesterTests {
+    let dir = TemporaryDirectory()
+
+    func ingest(_ files: [String], store: Store? = nil) throws -> (Store, [FileSummary]) {
+        let store = try store ?? Store(path: dir.file("h.sqlite"))
+        let config = try PipelineConfig.load(path: Fixtures.smallConfig)
+        return (store, try Ingester(store: store, config: config).run(files: files))
+    }
+
+    @Test func countsEveryRowReadAsInsertedUpdatedUnchangedOrRejected() throws {
+        let (store, s) = try ingest([Fixtures.exportA, Fixtures.exportB])
+        #expect((s[0].read, s[0].inserted, s[0].updated, s[0].unchanged, s[0].rejected) == (11, 8, 0, 0, 3))
+        #expect((s[1].read, s[1].inserted, s[1].updated, s[1].unchanged, s[1].rejected) == (8, 5, 1, 1, 1))
+        #expect(s.map(\.encoding) == ["utf-8", "gb18030"])
+        #expect(try store.db.scalar("SELECT count(*) FROM orders") == 13)
+        #expect(try store.db.scalar("SELECT count(*) FROM rejects") == 4)
+        let run = try #require(try store.recentRuns().first)
+        #expect((run.stage, run.rowsIn, run.rowsOut, run.rejected) == ("ingest", 19, 15, 4))
+    }
+
+    @Test func rejectsNameFileLineAndReason() throws {
+        let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
+        let rows = try store.db.rows("SELECT file, line, reason_code, reason FROM rejects ORDER BY file, line")
+        #expect(rows.map { ($0[0].text! as NSString).lastPathComponent } == ["export-a.csv", "export-a.csv", "export-a.csv", "export-b-gbk.csv"])
+        #expect(rows.map { $0[1].int! } == [10, 11, 12, 7])
+        #expect(rows.map { $0[2].text! } == ["id", "date", "fields", "encoding"])
+        #expect(rows[1][3].text == "unreadable 受理时间 '2021-13-45 99:99'")
+        #expect(rows[2][3].text == "expected 16 fields, found 5")
+    }
+
+    @Test func laterExportUpdatesStatusAndNormalizesValues() throws {
+        let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
+        let gd002 = try store.db.rows("SELECT status, satisfaction, closed_at, received_at FROM orders WHERE id = 'GD002'")
+        #expect(gd002 == [[.text("已办结"), .text("满意"), .text("2021-03-10 10:00:00"), .text("2021-03-08 09:05:00")]])
+        let gd003 = try store.db.rows("SELECT received_at, month, kind, deadline_days FROM orders WHERE id = 'GD003'")
+        #expect(gd003 == [[.text("2021-03-12 10:30:00"), .text("2021-03"), .text("求助"), .int(3)]])
+        // Multi-line quoted text keeps its line break and its quotes.
+        #expect(try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD004'") == "反映\"金色家园\"物业乱收费,\n物业费一年涨了两次")
+        #expect(try store.db.scalarText("SELECT source_file FROM orders WHERE id = 'GD002'")?.hasSuffix("export-b-gbk.csv") == true)
+    }
+
+    @Test func storesNoNameOrPhoneNumber() throws {
+        let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
+        let columns = try store.db.rows("SELECT name FROM pragma_table_info('orders')").compactMap { $0[0].text }
+        for table in ["orders", "rejects"] {
+            let cols = table == "orders" ? columns : ["raw", "reason"]
+            for row in try store.db.rows("SELECT \(cols.joined(separator: ", ")) FROM \(table)") {
+                for value in row.compactMap(\.text) {
+                    for secret in Fixtures.personalData { #expect(!value.contains(secret), "\(table) holds \(secret)") }
+                }
+            }
+        }
+        #expect(try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD003'") == "老板拖欠工资3个月,请求帮助追讨,联系我***********")
+        #expect(try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD008'") == "我叫**,家门口路灯坏了5天,电话****-********")
+        // The same caller (GD001, GD013) gets the same key; another caller a different one.
+        let keys = try store.db.rows("SELECT caller_key FROM orders WHERE id IN ('GD001', 'GD013', 'GD002') ORDER BY id").map { $0[0].text }
+        #expect(keys[0] == keys[2])
+        #expect(keys[0] != keys[1])
+        #expect(keys[0]?.count == 32)
+    }
+
+    @Test func ingestingTheSameExportsAgainChangesNothing() throws {
+        let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
+        let columns = "id, received_at, street, community, content, status, satisfaction, closed_at, caller_key, source_file, source_line, fingerprint"
+        let before = try store.db.rows("SELECT \(columns) FROM orders ORDER BY id")
+        let (_, again) = try ingest([Fixtures.exportA, Fixtures.exportB], store: store)
+        #expect(again.map(\.inserted) == [0, 0])
+        #expect(again.map(\.updated) == [1, 1])  // GD002 goes back to A's status, then forward to B's.
+        #expect(again.map(\.rejected) == [3, 1])
+        #expect(try store.db.scalar("SELECT count(*) FROM rejects") == 4)
+        #expect(try store.db.rows("SELECT \(columns) FROM orders ORDER BY id") == before)
+        let (_, onlyB) = try ingest([Fixtures.exportB], store: store)
+        #expect((onlyB[0].inserted, onlyB[0].updated, onlyB[0].unchanged) == (0, 0, 7))
+    }
+
+    @Test func aFileWithNoHeaderFailsTheStageAndLeavesTheStoreAsItWas() throws {
+        let bad = dir.write("bad.csv", "just,some,words\n1,2,3\n")
+        let store = try Store(path: dir.file("h.sqlite"))
+        #expect {
+            try ingest([Fixtures.exportA, bad], store: store)
+        } throws: { error in
+            guard case HotlineError.invalid(let d) = error else { return false }
+            return d.first?.line == 1 && d.first?.message.contains("工单编号") == true
+        }
+        #expect(try store.db.scalar("SELECT count(*) FROM orders") == 0)
+        #expect(try store.recentRuns().first?.status == "failed")
+    }
+
+    @Test func aHeaderMissingTheReceivedTimeIsNamed() throws {
+        let bad = dir.write("nodate.csv", "工单编号,诉求内容,所属街道\nX1,text,横岗街道\n")
+        #expect {
+            try ingest([bad])
+        } throws: { error in
+            "\(error)".contains("nodate.csv:1: error: the header has no column for 受理时间")
+        }
+    }
+
+    @Test func encodingFromTheConfigOverridesDetection() throws {
+        let forced = dir.write("p.conf", "encoding = utf-8\ntaxonomy = \(Fixtures.taxonomy)\n")
+        let store = try Store(path: dir.file("e.sqlite"))
+        // The GBK export read as UTF-8 has no recognisable header: the stage fails, naming the file.
+        #expect {
+            try Ingester(store: store, config: try PipelineConfig.load(path: forced)).run(files: [Fixtures.exportB])
+        } throws: { "\($0)".contains("export-b-gbk.csv:") }
+        let right = dir.write("q.conf", "encoding = gb18030\ntaxonomy = \(Fixtures.taxonomy)\n")
+        let s = try Ingester(store: store, config: try PipelineConfig.load(path: right)).run(files: [Fixtures.exportB])
+        #expect((s[0].read, s[0].inserted, s[0].rejected) == (8, 7, 1))
+    }
+}

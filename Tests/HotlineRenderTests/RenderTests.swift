@@ -1,0 +1,105 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import TestSupport
+import Testing
+
+@testable import HotlineRender
+
+@Suite struct CSVAndFormatTests {
+    @Test func csvHasBOMCRLFQuotingAndNeutralizedFormulas() {
+        var t = CSVTable(header: ["名称", "数"])
+        t.append([.text("=HYPERLINK(\"x\")"), .int(-3)])
+        t.append([.text("a,b"), .decimal(13.27, places: 1)])
+        t.append([.text("+1"), .empty])
+        t.append([.text("@sum"), .text("-2")])
+        t.append([.text("电话13812345678"), .int(1_006_005)])
+        #expect(t.text == "\u{FEFF}名称,数\r\n\"'=HYPERLINK(\"\"x\"\")\",-3\r\n\"a,b\",13.3\r\n'+1,\r\n'@sum,'-2\r\n电话***********,1006005\r\n")
+    }
+
+    @Test(arguments: [
+        (4_225.0 / 31_838.0, "13.3%"), (3.0 / 13.0, "23.1%"), (1.0 / 13.0, "7.7%"), (0.0, "0.0%"), (1.0, "100.0%"),
+        (0.0005, "0.1%"),
+    ])
+    func percentages(share: Double, text: String) {
+        #expect(Format.percent(share) == text)
+    }
+
+    @Test func fixedRoundsHalfAwayFromZero() {
+        #expect(Format.fixed(0.125, places: 2) == "0.13")
+        #expect(Format.fixed(19.7109, places: 1) == "19.7")
+        #expect(Format.fixed(-2.25, places: 1) == "-2.3")
+        #expect(Format.fixed(-0.01, places: 1) == "0.0")
+        #expect(Format.fixed(1_234_567.0, places: 0) == "1234567")
+    }
+
+    @Test func htmlEscapesAndMasks() {
+        #expect(h("<script>alert('x')</script>&\"") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;")
+        #expect(h("张先生 13812345678") == "某先生 ***********")
+    }
+}
+
+@Suite struct SiteWriterTests {
+    let dir = TemporaryDirectory()
+
+    /// A store whose aggregate tables hold hostile text where citizen-supplied names go.
+    func store() throws -> Store {
+        let store = try Store(path: dir.file("h.sqlite"))
+        try store.db.execute(
+            """
+            INSERT INTO agg_summary VALUES('orders', '3'), ('pipeline', '测试<区>'), ('first_received', '2021-01-02 00:00:00'),
+                ('last_received', '2021-02-03 00:00:00'), ('rows_read', '4'), ('rejected', '1'), ('population', '0');
+            INSERT INTO agg_category VALUES('物业管理', NULL, 2, 0.6667), ('=cmd|x', NULL, 1, 0.3333);
+            INSERT INTO agg_month VALUES('2021-01', 2), ('2021-02', 1);
+            INSERT INTO agg_street VALUES('<b>街道</b>', 3, NULL, NULL, NULL, NULL, '物业管理', 2);
+            INSERT INTO agg_area VALUES('<b>街道</b>', '王先生13812345678', 3, NULL, NULL, NULL, NULL, '物业管理', 2);
+            INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(1, '/x/a.csv', 7, 'date', 'unreadable 受理时间 ''13912345678''', 'raw 13912345678');
+            """)
+        return store
+    }
+
+    func config() -> PipelineConfig { PipelineConfig(directory: dir.path) }
+
+    @Test func writesEveryFileEscapedMaskedAndSelfContained() throws {
+        let index = try SiteWriter(store: try store(), config: config(), out: dir.file("site")).run()
+        #expect(index == dir.file("site/index.html"))
+        let html = try String(contentsOfFile: index, encoding: .utf8)
+        #expect(html.contains("测试&lt;区&gt;"))
+        #expect(html.contains("&lt;b&gt;街道&lt;/b&gt;"))
+        #expect(!html.contains("<b>"))
+        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
+        #expect(html.contains("<svg"))
+        #expect(html.contains("66.7%"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.file("site")).sorted()
+        #expect(names == [
+            ".hotline-site", "categories.csv", "communities.csv", "community_categories.csv", "index.html",
+            "month_categories.csv", "months.csv", "rejects.csv", "streets.csv",
+        ])
+        for name in names {
+            let text = try String(contentsOfFile: dir.file("site/\(name)"), encoding: .utf8)
+            #expect(!text.contains("13812345678") && !text.contains("13912345678") && !text.contains("王先生"), "\(name)")
+            #expect(!text.contains("/x/a.csv"), "\(name) shows a server path")
+        }
+        #expect(dir.read("site/categories.csv")?.contains("'=cmd|x") == true)
+    }
+
+    @Test func replacesItsOwnSiteWholeAndRefusesAnyOtherFolder() throws {
+        let s = try store()
+        let out = dir.file("site")
+        try SiteWriter(store: s, config: config(), out: out).run()
+        dir.write("site/stale.html", "old")
+        try SiteWriter(store: s, config: config(), out: out).run()
+        #expect(!FileManager.default.fileExists(atPath: dir.file("site/stale.html")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") || $0.contains(".old-") }.isEmpty)
+
+        dir.write("home/precious.txt", "keep me")
+        #expect(throws: HotlineError.self) { try SiteWriter(store: s, config: config(), out: dir.file("home")).run() }
+        #expect(dir.read("home/precious.txt") == "keep me")
+    }
+
+    @Test func nothingToRenderBeforeAggregate() throws {
+        let empty = try Store(path: dir.file("empty.sqlite"))
+        #expect(throws: HotlineError.self) { try SiteWriter(store: empty, config: config(), out: dir.file("s")).run() }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("s")))
+    }
+}
