@@ -1,10 +1,10 @@
 /// A field of a work order, with the header names exports use for it.
-public enum Field: String, CaseIterable, Sendable {
+public enum Field: Int, CaseIterable, Sendable {
     case id
-    case receivedAt = "received_at"
+    case receivedAt
     case channel
     case kind
-    case callerName = "caller_name"
+    case callerName
     case phone
     case district
     case street
@@ -17,11 +17,28 @@ public enum Field: String, CaseIterable, Sendable {
     case title
     case content
     case unit
-    case deadlineDays = "deadline_days"
-    case deadlineAt = "deadline_at"
-    case closedAt = "closed_at"
+    case deadlineDays
+    case deadlineAt
+    case closedAt
     case status
     case satisfaction
+
+    /// The name a column file (`columns.tsv`) uses for the field.
+    public var key: String {
+        switch self {
+        case .receivedAt: "received_at"
+        case .callerName: "caller_name"
+        case .deadlineDays: "deadline_days"
+        case .deadlineAt: "deadline_at"
+        case .closedAt: "closed_at"
+        default: "\(self)"
+        }
+    }
+
+    public init?(key: String) {
+        guard let field = Field.allCases.first(where: { $0.key == key }) else { return nil }
+        self = field
+    }
 
     /// The Chinese name analysts know the field by, used in messages and pages.
     public var label: String {
@@ -107,7 +124,8 @@ public enum Field: String, CaseIterable, Sendable {
 /// Built from a header row with the pipeline's own names tried before the built-in synonyms;
 /// the first column that maps to a field wins, later ones are left unmapped.
 public struct HeaderMap: Sendable {
-    public private(set) var columns: [Field: Int] = [:]
+    /// Column of each field by `Field.rawValue`; -1 where the export has none.
+    private var index = [Int](repeating: -1, count: Field.allCases.count)
     public let headers: [String]
 
     public init(headers: [String], extra: [Field: [String]] = [:]) {
@@ -121,17 +139,23 @@ public struct HeaderMap: Sendable {
         for (field, names) in extra {
             for name in names { lookup[Field.headerKey(name)] = field }
         }
-        for (index, header) in headers.enumerated() {
-            guard let field = lookup[Field.headerKey(header)], columns[field] == nil else { continue }
-            columns[field] = index
+        for (column, header) in headers.enumerated() {
+            guard let field = lookup[Field.headerKey(header)], index[field.rawValue] < 0 else { continue }
+            index[field.rawValue] = column
         }
     }
 
-    /// How many fields the header names: a title row names none or one.
-    public var mappedCount: Int { columns.count }
+    /// The column holding `field`, if any.
+    public subscript(field: Field) -> Int? {
+        let i = index[field.rawValue]
+        return i < 0 ? nil : i
+    }
 
-    public var isUsable: Bool { columns[.id] != nil && columns[.receivedAt] != nil }
+    /// How many fields the header names: a title row names none or one.
+    public var mappedCount: Int { index.filter { $0 >= 0 }.count }
+
+    public var isUsable: Bool { self[.id] != nil && self[.receivedAt] != nil }
 
     /// Required fields the header lacks.
-    public var missingRequired: [Field] { [Field.id, .receivedAt].filter { columns[$0] == nil } }
+    public var missingRequired: [Field] { [Field.id, .receivedAt].filter { self[$0] == nil } }
 }

@@ -19,12 +19,37 @@ public struct LocalDateTime: Hashable, Comparable, Sendable, CustomStringConvert
         self.second = second
     }
 
-    public var description: String {
-        "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))"
-    }
+    public var description: String { digits(count: 19) }
 
     /// `YYYY-MM`, the month an order is counted in.
-    public var monthKey: String { "\(pad(year, 4))-\(pad(month, 2))" }
+    public var monthKey: String { digits(count: 7) }
+
+    /// The first `count` bytes of `YYYY-MM-DD HH:MM:SS`, built without interpolation (hot in ingest).
+    private func digits(count: Int) -> String {
+        String(unsafeUninitializedCapacity: count) { buffer in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            let y = min(max(year, 0), 9_999)
+            put(y, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            guard count > 7 else { return 7 }
+            buffer[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            buffer[10] = UInt8(ascii: " ")
+            put(hour, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(minute, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(second, 2, at: 17)
+            return 19
+        }
+    }
 
     public static func < (a: LocalDateTime, b: LocalDateTime) -> Bool {
         (a.year, a.month, a.day, a.hour, a.minute, a.second) < (b.year, b.month, b.day, b.hour, b.minute, b.second)
@@ -50,39 +75,45 @@ public struct LocalDateTime: Hashable, Comparable, Sendable, CustomStringConvert
     /// Returns nil for anything else, including impossible dates such as `2021-13-45`.
     public static func parse(_ text: String) -> LocalDateTime? {
         var numbers: [Int] = []
+        numbers.reserveCapacity(7)
         var digits = 0
         var current = 0
-        var separators: [Character] = []
-        func flush() {
-            if digits > 0 {
-                numbers.append(current)
-                current = 0
-                digits = 0
-            }
-        }
-        for ch in text.unicodeScalars {
-            var v = ch.value
+        var dateSeparators: [Unicode.Scalar] = []
+        var sawContent = false
+        for scalar in text.unicodeScalars {
+            var v = scalar.value
             if v >= 0xFF10 && v <= 0xFF19 { v -= 0xFF10 - 0x30 }
             if v >= 0x30 && v <= 0x39 {
                 if numbers.isEmpty && digits >= 4 { return nil }
                 digits += 1
                 if digits > 9 { return nil }
                 current = current * 10 + Int(v - 0x30)
+                sawContent = true
                 continue
             }
-            flush()
-            let c = Character(ch)
-            guard "-/.年月日 T:时分秒\u{3000}\t".contains(c) else { return nil }
-            if c != " " && c != "\u{3000}" && c != "\t" { separators.append(c) }
+            if digits > 0 {
+                numbers.append(current)
+                current = 0
+                digits = 0
+            }
+            switch scalar {
+            case " ", "\t", "\u{3000}":
+                continue
+            case "-", "/", ".":
+                if numbers.count < 3 { dateSeparators.append(scalar) }
+            case "年", "月", "日", "T", ":", "时", "分", "秒":
+                break
+            default:
+                return nil
+            }
+            // Text before the first digit (other than spaces) is not a date.
+            if !sawContent { return nil }
         }
-        flush()
+        if digits > 0 { numbers.append(current) }
         // The first group must be a four-digit year: reject `3/5/2021` rather than guess.
-        guard numbers.count >= 3, numbers.count <= 7, let first = text.first(where: { !$0.isWhitespace }),
-            first.isNumber, numbers[0] >= 1900, numbers[0] <= 2200
-        else { return nil }
-        if let dateSep = separators.first, dateSep == "-" || dateSep == "/" || dateSep == "." {
-            guard separators.prefix(2).allSatisfy({ $0 == dateSep }) else { return nil }
-        }
+        guard numbers.count >= 3, numbers.count <= 7, numbers[0] >= 1900, numbers[0] <= 2200 else { return nil }
+        if let first = dateSeparators.first, !dateSeparators.prefix(2).allSatisfy({ $0 == first }) { return nil }
+        if dateSeparators.count == 1 { return nil }
         let (y, mo, d) = (numbers[0], numbers[1], numbers[2])
         let h = numbers.count > 3 ? numbers[3] : 0
         let mi = numbers.count > 4 ? numbers[4] : 0
@@ -100,9 +131,4 @@ public struct LocalDateTime: Hashable, Comparable, Sendable, CustomStringConvert
         default: return 31
         }
     }
-}
-
-private func pad(_ n: Int, _ width: Int) -> String {
-    let s = String(n)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Removes citizens' names and phone numbers from text before it is stored or shown.
 ///
 /// Phone numbers are found as runs of seven or more digits, ASCII or full-width, either
@@ -8,13 +6,41 @@ import Foundation
 /// name when the export gives it, and a surname followed by 先生, 女士 or 小姐.
 public enum PersonalData {
     public static func mask(_ text: String, names: [String] = []) -> String {
-        var out = maskDigitRuns(text)
-        for name in names {
-            let n = name.trimmed
-            guard n.count >= 2 else { continue }
-            out = out.replacingAll(n, with: String(repeating: "*", count: n.count))
+        if !mayHoldPersonalData(text) && !names.contains(where: { $0.utf8.count >= 6 && text.utf8Contains($0) }) {
+            return text
         }
-        return maskHonorifics(out)
+        var scalars = Array(text.unicodeScalars)
+        var changed = maskDigitRuns(&scalars)
+        for name in names {
+            let n = Array(name.trimmed.unicodeScalars)
+            guard n.count >= 2 else { continue }
+            changed = replaceAll(n, in: &scalars, with: "*") || changed
+        }
+        changed = maskHonorifics(&scalars) || changed
+        guard changed else { return text }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars)
+        return String(out)
+    }
+
+    /// A byte scan: false when `text` has no digit and no 先生/女士/小姐, so nothing to mask.
+    private static func mayHoldPersonalData(_ text: String) -> Bool {
+        var digits = 0
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte >= 0x30 && byte <= 0x39 {
+                digits += 1
+                if digits >= minimumRun { return true }
+            } else if byte >= 0x80 {
+                // Full-width digits (EF BC 90-99), and 生 (E7 94 9F), 士 (E5 A3 AB), 姐 (E5 A7 90).
+                if previous == 0xBC && byte >= 0x90 && byte <= 0x99 { return true }
+                if (previous == 0x94 && byte == 0x9F) || (previous == 0xA3 && byte == 0xAB) || (previous == 0xA7 && byte == 0x90) {
+                    return true
+                }
+            }
+            previous = byte
+        }
+        return false
     }
 
     /// The phone number in a comparable form (digits only, no country code or leading 0
@@ -32,14 +58,13 @@ public enum PersonalData {
 
     private static let minimumRun = 7
 
-    private static func maskDigitRuns(_ text: String) -> String {
-        let scalars = Array(text.unicodeScalars)
-        guard scalars.count >= minimumRun else { return text }
-        var out = String.UnicodeScalarView()
+    /// Masks phone-like digit runs in place; true when anything changed.
+    private static func maskDigitRuns(_ scalars: inout [Unicode.Scalar]) -> Bool {
+        guard scalars.count >= minimumRun else { return false }
+        var changed = false
         var i = 0
         while i < scalars.count {
             guard isDigit(scalars[i]) else {
-                out.append(scalars[i])
                 i += 1
                 continue
             }
@@ -60,43 +85,88 @@ public enum PersonalData {
                 }
             }
             // Phone and ID numbers come in groups of three or more digits; dates and times do not.
-            let isNumber = groups.reduce(0, +) >= minimumRun && (groups.count == 1 || groups.allSatisfy { $0 >= 3 })
-            for k in i..<end { out.append(isNumber && isDigit(scalars[k]) ? "*" : scalars[k]) }
+            if groups.reduce(0, +) >= minimumRun && (groups.count == 1 || groups.allSatisfy { $0 >= 3 }) {
+                for k in i..<end where isDigit(scalars[k]) { scalars[k] = "*" }
+                changed = true
+            }
             i = end
         }
-        return String(out)
+        return changed
     }
 
-    private static func maskHonorifics(_ text: String) -> String {
-        var result = text
-        for title in ["先生", "女士", "小姐"] where result.contains(title) {
-            var chars = Array(result)
-            let t = Array(title)
-            var i = 1
-            while i + t.count <= chars.count {
-                if chars[i] == t[0] && chars[i + 1] == t[1] && isHan(chars[i - 1]) && chars[i - 1] != "某" {
-                    chars[i - 1] = "某"
-                }
+    /// Replaces every occurrence of `target` by as many `mask` scalars.
+    private static func replaceAll(_ target: [Unicode.Scalar], in scalars: inout [Unicode.Scalar], with mask: Unicode.Scalar) -> Bool {
+        guard target.count <= scalars.count else { return false }
+        var changed = false
+        var i = 0
+        while i + target.count <= scalars.count {
+            if scalars[i] == target[0] && scalars[i..<(i + target.count)].elementsEqual(target) {
+                for k in i..<(i + target.count) { scalars[k] = mask }
+                i += target.count
+                changed = true
+            } else {
                 i += 1
             }
-            result = String(chars)
         }
-        return result
+        return changed
+    }
+
+    /// 王先生 → 某先生, likewise 女士 and 小姐.
+    private static func maskHonorifics(_ scalars: inout [Unicode.Scalar]) -> Bool {
+        var changed = false
+        var i = 1
+        while i + 1 < scalars.count {
+            let pair = (scalars[i], scalars[i + 1])
+            if pair == ("先", "生") || pair == ("女", "士") || pair == ("小", "姐") {
+                let v = scalars[i - 1].value
+                if v >= 0x4E00 && v <= 0x9FFF && scalars[i - 1] != "某" {
+                    scalars[i - 1] = "某"
+                    changed = true
+                }
+            }
+            i += 1
+        }
+        return changed
     }
 
     private static func isDigit(_ s: Unicode.Scalar) -> Bool {
         (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0xFF10 && s.value <= 0xFF19)
     }
-
-    private static func isHan(_ c: Character) -> Bool {
-        guard let v = c.unicodeScalars.first?.value else { return false }
-        return v >= 0x4E00 && v <= 0x9FFF
-    }
 }
 
 extension String {
+    /// Whether `other`'s UTF-8 bytes occur in this string's (no Foundation, no allocation).
+    func utf8Contains(_ other: String) -> Bool {
+        let needle = Array(other.utf8)
+        guard let first = needle.first else { return true }
+        let hay = utf8
+        var i = hay.startIndex
+        while let start = hay[i...].firstIndex(of: first) {
+            if hay[start...].starts(with: needle) { return true }
+            i = hay.index(after: start)
+        }
+        return false
+    }
+
+    /// Every occurrence of `target` replaced, compared by Unicode scalars (so `\r\n` is found
+    /// even though Swift sees it as one Character).
     public func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        return components(separatedBy: target).joined(separator: replacement)
+        let t = Array(target.unicodeScalars)
+        guard let first = t.first, unicodeScalars.contains(first) else { return self }
+        let s = Array(unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        var found = false
+        while i < s.count {
+            if s[i] == first && i + t.count <= s.count && s[i..<(i + t.count)].elementsEqual(t) {
+                out.append(contentsOf: replacement.unicodeScalars)
+                i += t.count
+                found = true
+            } else {
+                out.append(s[i])
+                i += 1
+            }
+        }
+        return found ? String(out) : self
     }
 }

@@ -129,8 +129,8 @@ public struct PipelineConfig: Sendable {
             let line = String(raw).trimmed
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.split(separator: "\t", maxSplits: 1).map { String($0).trimmed }
-            guard parts.count == 2, let field = Field(rawValue: parts[0]) else {
-                let names = Field.allCases.map(\.rawValue).joined(separator: ", ")
+            guard parts.count == 2, let field = Field(key: parts[0]) else {
+                let names = Field.allCases.map(\.key).joined(separator: ", ")
                 problems.append(Diagnostic(file: columns, line: index + 1, "expected 'field<TAB>header|header', field one of: \(names)"))
                 continue
             }

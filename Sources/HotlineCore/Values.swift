@@ -21,6 +21,7 @@ public enum Values {
     public static func kind(_ raw: String) -> String? {
         let s = raw.trimmed
         guard !s.isEmpty else { return nil }
+        if kindSet.contains(s) { return s }
         if let k = kinds.first(where: { s.hasPrefix($0) || s.hasSuffix($0) }) { return k }
         return s
     }
@@ -28,6 +29,7 @@ public enum Values {
     public static let statuses = ["办理中", "已办结", "退回", "超期"]
     public static let satisfactions = ["满意", "基本满意", "不满意", "未回访"]
     public static let kinds = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+    private static let kindSet = Set(kinds)
 
     private static let statusTable: [String: String] = [
         "办理中": "办理中", "处理中": "办理中", "待处理": "办理中", "待办理": "办理中", "已派单": "办理中",
@@ -50,6 +52,8 @@ extension String {
     /// Without surrounding white space, including full-width spaces, tabs and newlines.
     public var trimmed: String {
         let scalars = unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return self }
+        if !first.isBlank && !last.isBlank { return self }
         guard let start = scalars.firstIndex(where: { !$0.isBlank }) else { return "" }
         let end = scalars.lastIndex(where: { !$0.isBlank })!
         return String(scalars[start...end])
@@ -57,5 +61,12 @@ extension String {
 }
 
 extension Unicode.Scalar {
-    fileprivate var isBlank: Bool { properties.isWhitespace || value == 0xFEFF || value == 0x3000 }
+    /// Unicode White_Space, plus the byte-order mark; a switch, not a property look-up (hot in ingest).
+    fileprivate var isBlank: Bool {
+        switch value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+            true
+        default: false
+        }
+    }
 }

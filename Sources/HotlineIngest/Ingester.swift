@@ -29,8 +29,8 @@ public struct FileSummary: Sendable, Equatable {
 public final class Ingester {
     let store: Store
     let config: PipelineConfig
-    public var batchSize = 2_000
-    public var queueDepth = 4
+    public var batchSize = 256
+    public var queueDepth = 8
     /// Rejects printed per file; all of them are stored.
     public var printedRejectsPerFile = 50
     /// How many rows above the header may be a title.
@@ -218,46 +218,66 @@ final class OrderWriter {
 
     private let db: Database
     private let runID: Int
-    private let select: Statement
-    private let upsertStatement: Statement
+    private let insertStatement: Statement
+    private let updateStatement: Statement
     private let rejectStatement: Statement
+
+    /// Parameter N of both statements is column N of this list.
+    private static let columns = [
+        "id", "received_at", "month", "channel", "kind", "district", "street", "community", "address",
+        "operator_category", "title", "content", "unit", "deadline_days", "deadline_at", "closed_at", "status",
+        "satisfaction", "caller_key", "source_file", "source_line", "fingerprint", "run_id",
+    ]
 
     init(db: Database, runID: Int) throws {
         self.db = db
         self.runID = runID
-        select = try db.prepare("SELECT fingerprint FROM orders WHERE id = ?")
-        upsertStatement = try db.prepare(
-            """
-            INSERT INTO orders(id, received_at, month, channel, kind, district, street, community, address,
-                operator_category, title, content, unit, deadline_days, deadline_at, closed_at, status, satisfaction,
-                caller_key, source_file, source_line, fingerprint, run_id)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET received_at = excluded.received_at, month = excluded.month,
-                channel = excluded.channel, kind = excluded.kind, district = excluded.district,
-                street = excluded.street, community = excluded.community, address = excluded.address,
-                operator_category = excluded.operator_category, title = excluded.title, content = excluded.content,
-                unit = excluded.unit, deadline_days = excluded.deadline_days, deadline_at = excluded.deadline_at,
-                closed_at = excluded.closed_at, status = excluded.status, satisfaction = excluded.satisfaction,
-                caller_key = excluded.caller_key, source_file = excluded.source_file,
-                source_line = excluded.source_line, fingerprint = excluded.fingerprint, run_id = excluded.run_id
-            """)
+        let columns = Self.columns
+        let placeholders = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
+        insertStatement = try db.prepare(
+            "INSERT INTO orders(\(columns.joined(separator: ", "))) VALUES(\(placeholders)) ON CONFLICT(id) DO NOTHING")
+        let assignments = columns.enumerated().dropFirst().map { "\($0.element) = ?\($0.offset + 1)" }
+        updateStatement = try db.prepare(
+            "UPDATE orders SET \(assignments.joined(separator: ", ")) WHERE id = ?1 AND fingerprint <> ?22")
         rejectStatement = try db.prepare(
             "INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(?, ?, ?, ?, ?, ?)")
     }
 
+    /// Inserts a new order; replaces a stored one whose content differs; leaves an identical one.
     func upsert(_ order: Order) throws -> Change {
         let fingerprint = order.fingerprint
-        try select.bind([order.id])
-        let previous = try select.step() ? select.text(0) : nil
-        if previous == fingerprint { return .unchanged }
-        try upsertStatement.run([
-            order.id, order.receivedAt.description, order.receivedAt.monthKey, order.channel, order.kind,
-            order.district, order.street, order.community, order.address, order.operatorCategory, order.title,
-            order.content, order.unit, order.deadlineDays, order.deadlineAt?.description,
-            order.closedAt?.description, order.status, order.satisfaction, order.callerKey, order.sourceFile,
-            order.sourceLine, fingerprint, runID,
-        ])
-        return previous == nil ? .inserted : .updated
+        try bind(order, fingerprint: fingerprint, to: insertStatement)
+        try insertStatement.execute()
+        if db.changes == 1 { return .inserted }
+        try bind(order, fingerprint: fingerprint, to: updateStatement)
+        try updateStatement.execute()
+        return db.changes == 1 ? .updated : .unchanged
+    }
+
+    private func bind(_ order: Order, fingerprint: String, to s: Statement) throws {
+        try s.bind(1, order.id)
+        try s.bind(2, order.receivedAt.description)
+        try s.bind(3, order.receivedAt.monthKey)
+        try s.bind(4, order.channel)
+        try s.bind(5, order.kind)
+        try s.bind(6, order.district)
+        try s.bind(7, order.street)
+        try s.bind(8, order.community)
+        try s.bind(9, order.address)
+        try s.bind(10, order.operatorCategory)
+        try s.bind(11, order.title)
+        try s.bind(12, order.content)
+        try s.bind(13, order.unit)
+        try s.bind(14, order.deadlineDays)
+        try s.bind(15, order.deadlineAt?.description)
+        try s.bind(16, order.closedAt?.description)
+        try s.bind(17, order.status)
+        try s.bind(18, order.satisfaction)
+        try s.bind(19, order.callerKey)
+        try s.bind(20, order.sourceFile)
+        try s.bind(21, order.sourceLine)
+        try s.bind(22, fingerprint)
+        try s.bind(23, runID)
     }
 
     func insert(_ reject: Reject, file: String) throws {

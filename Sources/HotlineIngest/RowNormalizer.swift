@@ -34,7 +34,7 @@ public struct RowNormalizer: Sendable {
             return reject(.fields, "expected \(expected) fields, found \(fields.count)")
         }
         func value(_ field: Field) -> String? {
-            guard let i = map.columns[field] else { return nil }
+            guard let i = map[field] else { return nil }
             let v = fields[i].trimmed
             return v.isEmpty ? nil : v
         }
@@ -79,8 +79,8 @@ public struct RowNormalizer: Sendable {
 
     /// The row for the rejects table: personal columns blanked, digit runs masked, CSV-joined.
     public func maskedRaw(_ fields: [String]) -> String {
-        let personal = Set([Field.callerName, .phone].compactMap { map.columns[$0] })
-        let names = map.columns[.callerName].flatMap { $0 < fields.count ? [fields[$0]] : nil } ?? []
+        let personal = Set([Field.callerName, .phone].compactMap { map[$0] })
+        let names = map[.callerName].flatMap { $0 < fields.count ? [fields[$0]] : nil } ?? []
         return fields.enumerated().map { i, f in
             let cell = personal.contains(i) ? "***" : PersonalData.mask(f, names: names)
             return cell.contains(",") || cell.contains("\"") || cell.contains("\n")

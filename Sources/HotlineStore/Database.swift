@@ -143,19 +143,47 @@ public final class Statement {
 
     /// Resets the statement and binds `values` to its parameters in order.
     public func bind(_ values: [any SQLBindable]) throws {
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        reset()
         for (i, value) in values.enumerated() {
-            let index = Int32(i + 1)
-            let code: Int32
             switch value.sqlValue {
-            case .null: code = sqlite3_bind_null(handle, index)
-            case .int(let v): code = sqlite3_bind_int64(handle, index, v)
-            case .real(let v): code = sqlite3_bind_double(handle, index, v)
-            case .text(let v): code = sqlite3_bind_text(handle, index, v, -1, transient)
+            case .null: try bind(i + 1, nil as String?)
+            case .int(let v): try database.check(sqlite3_bind_int64(handle, Int32(i + 1), v), sql: sql)
+            case .real(let v): try database.check(sqlite3_bind_double(handle, Int32(i + 1), v), sql: sql)
+            case .text(let v): try bind(i + 1, v)
             }
-            try database.check(code, sql: sql)
         }
+    }
+
+    /// Makes the statement ready to run again; bindings not set again keep their values.
+    public func reset() { sqlite3_reset(handle) }
+
+    /// Binds text (or NULL) to parameter `index` (1-based), passing its length so SQLite need not scan it.
+    public func bind(_ index: Int, _ text: String?) throws {
+        guard var text else {
+            try database.check(sqlite3_bind_null(handle, Int32(index)), sql: sql)
+            return
+        }
+        let code = text.withUTF8 { utf8 -> Int32 in
+            guard let base = utf8.baseAddress, utf8.count > 0 else {
+                return sqlite3_bind_text(handle, Int32(index), "", 0, transient)
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                sqlite3_bind_text(handle, Int32(index), $0, Int32(utf8.count), transient)
+            }
+        }
+        try database.check(code, sql: sql)
+    }
+
+    /// Binds an integer (or NULL) to parameter `index` (1-based).
+    public func bind(_ index: Int, _ value: Int?) throws {
+        let code = value.map { sqlite3_bind_int64(handle, Int32(index), Int64($0)) } ?? sqlite3_bind_null(handle, Int32(index))
+        try database.check(code, sql: sql)
+    }
+
+    /// Runs a statement whose parameters are bound, returning no rows; then resets it.
+    public func execute() throws {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
     }
 
     /// Advances to the next row; false when done.

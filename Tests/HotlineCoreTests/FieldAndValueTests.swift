@@ -4,11 +4,11 @@ import Testing
 @Suite struct FieldAndValueTests {
     @Test func mapsHeaderSynonymsFirstColumnWins() {
         let map = HeaderMap(headers: ["\u{FEFF}受理编号", "来电时间", "反映内容", "诉求内容", " 所属 街道 ", "工单状态(必填)"])
-        #expect(map.columns[.id] == 0)
-        #expect(map.columns[.receivedAt] == 1)
-        #expect(map.columns[.content] == 2)
-        #expect(map.columns[.street] == 4)
-        #expect(map.columns[.status] == 5)
+        #expect(map[.id] == 0)
+        #expect(map[.receivedAt] == 1)
+        #expect(map[.content] == 2)
+        #expect(map[.street] == 4)
+        #expect(map[.status] == 5)
         #expect(map.isUsable)
     }
 
@@ -20,8 +20,8 @@ import Testing
 
     @Test func pipelineNamesMapOtherLanguages() {
         let map = HeaderMap(headers: ["Unique Key", "Created Date", "Descriptor"], extra: [.id: ["unique key"], .receivedAt: ["Created Date"]])
-        #expect(map.columns[.id] == 0)
-        #expect(map.columns[.receivedAt] == 1)
+        #expect(map[.id] == 0)
+        #expect(map[.receivedAt] == 1)
         #expect(map.missingRequired.isEmpty)
         #expect(HeaderMap(headers: ["Unique Key"]).missingRequired == [.id, .receivedAt])
     }
