@@ -38,40 +38,75 @@ public struct AggregateStage {
                 "INSERT INTO communities(street, community, population, grid_workers) VALUES(?, ?, ?, ?)")
             for r in reference { try insertCommunity.run([r.street, r.community, r.population, r.gridWorkers]) }
 
-            let total = try db.scalar("SELECT count(*) FROM orders")
-            let unclassified = try db.scalar(
-                "SELECT count(*) FROM orders o LEFT JOIN classified c ON c.order_id = o.id WHERE c.order_id IS NULL")
-            if unclassified > 0 {
-                Log.warning("\(unclassified.grouped) orders are not classified yet; run 'hotline classify' (counted as \(Self.unclassified))")
+            let cube = try Cube.scan(db)
+            let total = cube.total
+            if cube.unclassified > 0 {
+                Log.warning(
+                    "\(cube.unclassified.grouped) orders are not classified yet; run 'hotline classify' (counted as \(Self.unclassified))")
             }
-            try db.execute(
-                """
-                INSERT INTO agg_category(category, parent, n, share)
-                SELECT coalesce(c.category, ?), max(c.parent), count(*), count(*) * 1.0 / ?
-                FROM orders o LEFT JOIN classified c ON c.order_id = o.id GROUP BY 1
-                """, [Self.unclassified, max(total, 1)])
-            try db.execute(
-                """
-                INSERT INTO agg_month_category(month, category, n)
-                SELECT o.month, coalesce(c.category, ?), count(*)
-                FROM orders o LEFT JOIN classified c ON c.order_id = o.id GROUP BY 1, 2
-                """, [Self.unclassified])
-            try fillMonths(db)
-            let areas = try areaCounts(db, reference: reference)
+            let insertCategory = try db.prepare("INSERT INTO agg_category(category, parent, n, share) VALUES(?, ?, ?, ?)")
+            for (category, n) in cube.sum({ $0.category }) {
+                try insertCategory.run([category, cube.parents[category], n, Double(n) / Double(max(total, 1))])
+            }
+            let insertMonthCategory = try db.prepare("INSERT INTO agg_month_category(month, category, n) VALUES(?, ?, ?)")
+            for (key, n) in cube.sum({ [$0.month, $0.category] }) { try insertMonthCategory.run([key[0], key[1], n]) }
+            try fillMonths(db, counts: cube.sum { $0.month })
+            let areas = areaCounts(cube, reference: reference)
             try writeAreas(db, areas: areas, reference: reference)
-            try writeSummary(db, total: total, unclassified: unclassified)
-            let categories = try db.scalar("SELECT count(*) FROM agg_category")
+            try writeSummary(db, total: total, unclassified: cube.unclassified)
             return StageCounts(
                 rowsIn: total, rowsOut: total,
-                message: "\(categories) categories, \(areas.count) street/community pairs")
+                message: "\(cube.categoryCount) categories, \(areas.count) street/community pairs")
         }
     }
 
-    private func fillMonths(_ db: Database) throws {
-        let counts = Dictionary(
-            uniqueKeysWithValues: try db.rows("SELECT month, count(*) FROM orders GROUP BY month").map {
-                ($0[0].text ?? "", $0[1].int ?? 0)
-            })
+    /// Orders counted by month, place and category in one pass over the store.
+    ///
+    /// Its size is bounded by months × communities × categories, whatever the number of orders.
+    struct Cube {
+        struct Key: Hashable {
+            var month: String
+            var street: String?
+            var community: String?
+            var category: String
+        }
+
+        var counts: [Key: Int] = [:]
+        var parents: [String: String] = [:]
+        var total = 0
+        var unclassified = 0
+
+        static func scan(_ db: Database) throws -> Cube {
+            var cube = Cube()
+            let select = try db.prepare(
+                """
+                SELECT o.month, o.street, o.community, c.category, c.parent
+                FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
+                """)
+            while try select.step() {
+                let category = select.text(3)
+                if category == nil { cube.unclassified += 1 }
+                let key = Key(
+                    month: select.text(0) ?? "", street: select.text(1), community: select.text(2),
+                    category: category ?? AggregateStage.unclassified)
+                cube.counts[key, default: 0] += 1
+                cube.total += 1
+                if let category, cube.parents[category] == nil, let parent = select.text(4) { cube.parents[category] = parent }
+            }
+            return cube
+        }
+
+        /// Counts summed over every key that `group` maps to the same value.
+        func sum<G: Hashable>(_ group: (Key) -> G) -> [G: Int] {
+            var out: [G: Int] = [:]
+            for (key, n) in counts { out[group(key), default: 0] += n }
+            return out
+        }
+
+        var categoryCount: Int { Set(counts.keys.map(\.category)).count }
+    }
+
+    private func fillMonths(_ db: Database, counts: [String: Int]) throws {
         guard let first = counts.keys.min(), let last = counts.keys.max(),
             var year = Int(first.prefix(4)), var month = Int(first.suffix(2))
         else { return }
@@ -91,21 +126,15 @@ public struct AggregateStage {
     }
 
     /// Orders per (street, community, category), with streets filled in from the reference table.
-    private func areaCounts(_ db: Database, reference: [CommunityInfo]) throws -> [Area: [String: Int]] {
+    private func areaCounts(_ cube: Cube, reference: [CommunityInfo]) -> [Area: [String: Int]] {
         var streetsOf: [String: Set<String>] = [:]
         for r in reference { streetsOf[r.community, default: []].insert(r.street) }
         var out: [Area: [String: Int]] = [:]
-        let rows = try db.rows(
-            """
-            SELECT o.street, o.community, coalesce(c.category, ?), count(*)
-            FROM orders o LEFT JOIN classified c ON c.order_id = o.id GROUP BY 1, 2, 3
-            """, [Self.unclassified])
-        for row in rows {
-            let community = row[1].text ?? Self.unknownPlace
-            var street = row[0].text
+        for (key, n) in cube.counts {
+            let community = key.community ?? Self.unknownPlace
+            var street = key.street
             if street == nil, let only = streetsOf[community], only.count == 1 { street = only.first }
-            let area = Area(street: street ?? Self.unknownPlace, community: community)
-            out[area, default: [:]][row[2].text ?? Self.unclassified, default: 0] += row[3].int ?? 0
+            out[Area(street: street ?? Self.unknownPlace, community: community), default: [:]][key.category, default: 0] += n
         }
         return out
     }

@@ -59,7 +59,7 @@ extension Commands {
             SELECT o.received_at, o.street, o.community, o.address, o.unit, o.status, o.satisfaction, o.kind,
                 o.channel, o.operator_category, coalesce(o.title, ''), coalesce(o.content, ''), o.source_file,
                 o.source_line, c.category, c.parent, c.rule, c.keywords, c.run_id
-            FROM orders o LEFT JOIN classified c ON c.order_id = o.id WHERE o.id = ?
+            FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq WHERE o.id = ?
             """, [id])
         guard let r = rows.first else { throw HotlineError.failed("no order '\(id)' in \(store.path)") }
         let text = PersonalData.mask([r[10].text ?? "", r[11].text ?? ""].filter { !$0.isEmpty }.joined(separator: "\n"))

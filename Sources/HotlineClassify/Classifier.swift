@@ -13,6 +13,8 @@ public struct Classification: Sendable, Equatable {
 
 /// A rule that matched a text, for `explain`.
 public struct Candidate: Sendable, Equatable {
+    /// The rule's position in the taxonomy.
+    public var index: Int
     public var rule: Rule
     public var keywords: [String]
     public var exclusions: [String]
@@ -30,6 +32,8 @@ public struct Classifier: Sendable {
     private let automaton: KeywordAutomaton
     /// For each automaton keyword: (rule index, is exclusion).
     private let owners: [[(rule: Int, exclusion: Bool)]]
+    /// `file:line` of each rule, as `Classification.rule` names it.
+    private let ruleNames: [String]
 
     public init(taxonomy: Taxonomy, fallback: String) {
         self.taxonomy = taxonomy
@@ -50,6 +54,8 @@ public struct Classifier: Sendable {
         }
         automaton = KeywordAutomaton(keywords: words)
         self.owners = owners
+        let file = (taxonomy.file as NSString).lastPathComponent
+        ruleNames = taxonomy.rules.map { "\(file):\($0.line)" }
     }
 
     /// Every rule with a keyword or exclusion in `text`, in taxonomy order.
@@ -57,7 +63,7 @@ public struct Classifier: Sendable {
         var found: [Int: Candidate] = [:]
         for id in automaton.matches(in: text) {
             for (r, exclusion) in owners[id] {
-                var c = found[r] ?? Candidate(rule: taxonomy.rules[r], keywords: [], exclusions: [])
+                var c = found[r] ?? Candidate(index: r, rule: taxonomy.rules[r], keywords: [], exclusions: [])
                 if exclusion { c.exclusions.append(automaton.keywords[id]) } else { c.keywords.append(automaton.keywords[id]) }
                 found[r] = c
             }
@@ -73,9 +79,8 @@ public struct Classifier: Sendable {
             let parent = taxonomy.rules.first { $0.category == fallback }?.parent
             return Classification(category: fallback, parent: parent, rule: "fallback", keywords: [])
         }
-        let name = (taxonomy.file as NSString).lastPathComponent
         return Classification(
-            category: winner.rule.category, parent: winner.rule.parent, rule: "\(name):\(winner.rule.line)",
+            category: winner.rule.category, parent: winner.rule.parent, rule: ruleNames[winner.index],
             keywords: winner.keywords)
     }
 }

@@ -9,7 +9,7 @@ public struct ClassifyStage {
     let store: Store
     let classifier: Classifier
     let configHash: String
-    public var batchSize = 5_000
+    public var batchSize = 512
 
     public init(store: Store, classifier: Classifier, configHash: String) {
         self.store = store
@@ -18,7 +18,7 @@ public struct ClassifyStage {
     }
 
     private struct Row: Sendable {
-        var id: String
+        var seq: Int
         var text: String
     }
 
@@ -27,20 +27,20 @@ public struct ClassifyStage {
         try store.runStage("classify", configHash: configHash) { runID in
             try store.db.execute("DELETE FROM classified")
             let reader = try store.readerConnection()
-            let rows = BoundedQueue<[Row]>(capacity: 4)
-            let results = BoundedQueue<[(String, Classification)]>(capacity: 4)
+            let rows = BoundedQueue<[Row]>(capacity: 8)
+            let results = BoundedQueue<[(Int, Classification)]>(capacity: 8)
             let batchSize = self.batchSize
             let producer = Background(label: "classify.read") { [reader = UncheckedBox(reader)] in
                 defer { rows.finish() }
                 let select = try reader.value.prepare(
-                    "SELECT rowid, id, coalesce(title, ''), coalesce(content, '') FROM orders WHERE rowid > ? ORDER BY rowid LIMIT ?")
+                    "SELECT seq, coalesce(title, ''), coalesce(content, '') FROM orders WHERE seq > ? ORDER BY seq LIMIT ?")
                 var last = 0
                 while true {
                     try select.bind([last, batchSize])
                     var batch: [Row] = []
                     while try select.step() {
                         last = select.int(0)
-                        batch.append(Row(id: select.text(1) ?? "", text: (select.text(2) ?? "") + "\n" + (select.text(3) ?? "")))
+                        batch.append(Row(seq: last, text: (select.text(1) ?? "") + "\n" + (select.text(2) ?? "")))
                     }
                     if batch.isEmpty || !rows.send(batch) { return }
                 }
@@ -49,7 +49,7 @@ public struct ClassifyStage {
             let worker = Background(label: "classify.match") {
                 defer { results.finish() }
                 while let batch = rows.receive() {
-                    guard results.send(batch.map { ($0.id, classifier.classify($0.text)) }) else {
+                    guard results.send(batch.map { ($0.seq, classifier.classify($0.text)) }) else {
                         rows.cancel()
                         return
                     }
@@ -58,10 +58,16 @@ public struct ClassifyStage {
             var count = 0
             do {
                 let insert = try store.db.prepare(
-                    "INSERT INTO classified(order_id, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)")
+                    "INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)")
                 while let batch = results.receive() {
-                    for (id, c) in batch {
-                        try insert.run([id, c.category, c.parent, c.rule, c.keywords.joined(separator: "、"), runID])
+                    for (seq, c) in batch {
+                        try insert.bind(1, seq)
+                        try insert.bind(2, c.category)
+                        try insert.bind(3, c.parent)
+                        try insert.bind(4, c.rule)
+                        try insert.bind(5, c.keywords.joined(separator: "、"))
+                        try insert.bind(6, runID)
+                        try insert.execute()
                     }
                     count += batch.count
                     Log.progress("classify: \(count.grouped) orders")

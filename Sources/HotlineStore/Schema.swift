@@ -18,7 +18,8 @@ extension Store {
             message TEXT);
 
         CREATE TABLE orders(
-            id TEXT PRIMARY KEY,
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
             received_at TEXT NOT NULL,
             month TEXT NOT NULL,
             channel TEXT, kind TEXT, district TEXT, street TEXT, community TEXT, address TEXT,
@@ -51,7 +52,7 @@ extension Store {
         CREATE INDEX rejects_by_file ON rejects(file);
 
         CREATE TABLE classified(
-            order_id TEXT PRIMARY KEY,
+            order_seq INTEGER PRIMARY KEY,
             category TEXT NOT NULL,
             parent TEXT,
             rule TEXT NOT NULL,

@@ -16,13 +16,13 @@ import Testing
         stage.batchSize = 4  // several batches through the queues
         let counts = try stage.run()
         #expect((counts.rowsIn, counts.rowsOut) == (13, 13))
-        let rows = try store.db.rows("SELECT order_id, category FROM classified ORDER BY order_id")
+        let rows = try store.db.rows("SELECT o.id, c.category FROM classified c JOIN orders o ON o.seq = c.order_seq ORDER BY o.id")
         #expect(rows.map { $0[1].text! } == [
             "物业管理", "噪音扰民", "劳资纠纷", "物业管理", "学位紧缺", "社会保险", "户籍证件", "市政设施", "噪音扰民",
             "违建查处", "市政设施", "其他", "物业管理",
         ])
-        #expect(try store.db.scalarText("SELECT rule FROM classified WHERE order_id = 'GD012'") == "fallback")
-        #expect(try store.db.scalarText("SELECT keywords FROM classified WHERE order_id = 'GD013'") == "物业、楼道")
+        #expect(try store.db.scalarText("SELECT rule FROM classified c JOIN orders o ON o.seq = c.order_seq WHERE o.id = 'GD012'") == "fallback")
+        #expect(try store.db.scalarText("SELECT keywords FROM classified c JOIN orders o ON o.seq = c.order_seq WHERE o.id = 'GD013'") == "物业、楼道")
 
         // The analyst edits the taxonomy: rerunning replaces every row.
         let edited = try Taxonomy.parse("路灯\t\t路灯\n", file: "t.tsv")
@@ -47,8 +47,8 @@ import Testing
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             try insert.run([String(f[0]), String(f[1])])
         }
-        let total = try store.db.scalar("SELECT count(*) FROM classified c JOIN truth t ON t.id = c.order_id")
-        let right = try store.db.scalar("SELECT count(*) FROM classified c JOIN truth t ON t.id = c.order_id WHERE t.category = c.category")
+        let total = try store.db.scalar("SELECT count(*) FROM classified c JOIN orders o ON o.seq = c.order_seq JOIN truth t ON t.id = o.id")
+        let right = try store.db.scalar("SELECT count(*) FROM classified c JOIN orders o ON o.seq = c.order_seq JOIN truth t ON t.id = o.id WHERE t.category = c.category")
         #expect(total == 3_000)
         #expect(Double(right) / Double(total) >= 0.98, "rules place \(right) of \(total) right")
     }
