@@ -20,7 +20,9 @@ let package = Package(
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"], exclude: ["README.md"]),
         .target(name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
-        .target(name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"], exclude: ["README.md"]),
+        .target(
+            name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"],
+            exclude: ["README.md"]),
         .target(name: "HotlineRender", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(
             name: "HotlineCLI",

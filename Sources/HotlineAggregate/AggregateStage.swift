@@ -42,13 +42,16 @@ public struct AggregateStage {
             let total = cube.total
             if cube.unclassified > 0 {
                 Log.warning(
-                    "\(cube.unclassified.grouped) orders are not classified yet; run 'hotline classify' (counted as \(Self.unclassified))")
+                    "\(cube.unclassified.grouped) orders are not classified yet; run 'hotline classify' (counted as \(Self.unclassified))"
+                )
             }
-            let insertCategory = try db.prepare("INSERT INTO agg_category(category, parent, n, share) VALUES(?, ?, ?, ?)")
+            let insertCategory = try db.prepare(
+                "INSERT INTO agg_category(category, parent, n, share) VALUES(?, ?, ?, ?)")
             for (category, n) in cube.sum({ $0.category }) {
                 try insertCategory.run([category, cube.parents[category], n, Double(n) / Double(max(total, 1))])
             }
-            let insertMonthCategory = try db.prepare("INSERT INTO agg_month_category(month, category, n) VALUES(?, ?, ?)")
+            let insertMonthCategory = try db.prepare(
+                "INSERT INTO agg_month_category(month, category, n) VALUES(?, ?, ?)")
             for (key, n) in cube.sum({ [$0.month, $0.category] }) { try insertMonthCategory.run([key[0], key[1], n]) }
             try fillMonths(db, counts: cube.sum { $0.month })
             let areas = areaCounts(cube, reference: reference)
@@ -91,7 +94,9 @@ public struct AggregateStage {
                     category: category ?? AggregateStage.unclassified)
                 cube.counts[key, default: 0] += 1
                 cube.total += 1
-                if let category, cube.parents[category] == nil, let parent = select.text(4) { cube.parents[category] = parent }
+                if let category, cube.parents[category] == nil, let parent = select.text(4) {
+                    cube.parents[category] = parent
+                }
             }
             return cube
         }
@@ -134,7 +139,8 @@ public struct AggregateStage {
             let community = key.community ?? Self.unknownPlace
             var street = key.street
             if street == nil, let only = streetsOf[community], only.count == 1 { street = only.first }
-            out[Area(street: street ?? Self.unknownPlace, community: community), default: [:]][key.category, default: 0] += n
+            out[Area(street: street ?? Self.unknownPlace, community: community), default: [:]][
+                key.category, default: 0] += n
         }
         return out
     }

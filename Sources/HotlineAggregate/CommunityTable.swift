@@ -42,7 +42,8 @@ public enum CommunityTable {
             if record.isBlank { continue }
             let f = cells(record)
             guard f.count > max(s, c, p) else {
-                problems.append(Diagnostic(file: path, line: record.line, "expected \(header.count) fields, found \(f.count)"))
+                problems.append(
+                    Diagnostic(file: path, line: record.line, "expected \(header.count) fields, found \(f.count)"))
                 continue
             }
             guard !f[s].isEmpty, !f[c].isEmpty else {
@@ -51,15 +52,21 @@ public enum CommunityTable {
             }
             let population = Int(f[p].replacingAll(",", with: ""))
             guard population != nil || f[p].isEmpty, (population ?? 1) > 0 else {
-                problems.append(Diagnostic(file: path, line: record.line, "population must be a positive whole number, not '\(f[p])'"))
+                problems.append(
+                    Diagnostic(
+                        file: path, line: record.line, "population must be a positive whole number, not '\(f[p])'"))
                 continue
             }
             guard seen.insert([f[s], f[c]]).inserted else {
-                problems.append(Diagnostic(file: path, line: record.line, "\(f[s]) \(f[c]) is listed twice; the first is used"))
+                problems.append(
+                    Diagnostic(file: path, line: record.line, "\(f[s]) \(f[c]) is listed twice; the first is used"))
                 continue
             }
             let grid = g.flatMap { $0 < f.count ? Int(f[$0]) : nil }
-            rows.append(CommunityInfo(street: f[s], community: f[c], population: population, gridWorkers: grid.flatMap { $0 > 0 ? $0 : nil }))
+            rows.append(
+                CommunityInfo(
+                    street: f[s], community: f[c], population: population,
+                    gridWorkers: grid.flatMap { $0 > 0 ? $0 : nil }))
         }
         return (rows, problems)
     }

@@ -9,8 +9,10 @@ import HotlineStore
 /// The subcommands and what each runs.
 enum Commands {
     static let config = OptionSpec(name: "--config", value: "file", help: "The pipeline file (in Pipelines/).")
-    static let store = OptionSpec(name: "--store", value: "path", help: "The SQLite store (default: the pipeline's, else hotline.sqlite).")
-    static let out = OptionSpec(name: "--out", value: "dir", help: "Where the site goes (default: the pipeline's, else site).")
+    static let store = OptionSpec(
+        name: "--store", value: "path", help: "The SQLite store (default: the pipeline's, else hotline.sqlite).")
+    static let out = OptionSpec(
+        name: "--out", value: "dir", help: "Where the site goes (default: the pipeline's, else site).")
 
     static let table: [Command] = [
         Command(
@@ -46,7 +48,8 @@ enum Commands {
             discussion: "", options: [config, store], positionals: 0...0, run: { try status(context($0)) }),
         Command(
             name: "explain", arguments: "<order-id>", summary: "Show why an order landed in its category.",
-            discussion: "Prints the order's text with names and phone numbers masked, the rules that matched, and the operator's category.",
+            discussion:
+                "Prints the order's text with names and phone numbers masked, the rules that matched, and the operator's category.",
             options: [config, store], positionals: 1...1,
             run: { try explain(context($0), id: $0.arguments[0]) }),
     ]
@@ -81,7 +84,8 @@ enum Commands {
         let inputs = files.isEmpty ? expandInputs(ctx.config.inputs) : files
         guard !inputs.isEmpty else {
             if files.isEmpty && !ctx.config.inputs.isEmpty {
-                throw HotlineError.failed("the pipeline's inputs match no file: \(ctx.config.inputs.joined(separator: ", "))")
+                throw HotlineError.failed(
+                    "the pipeline's inputs match no file: \(ctx.config.inputs.joined(separator: ", "))")
             }
             throw HotlineError.usage("no input files: name them, or set 'inputs' in the pipeline file")
         }

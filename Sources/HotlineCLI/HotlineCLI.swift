@@ -25,7 +25,9 @@ public enum HotlineCLI {
         } catch HotlineError.invalid(let diagnostics) {
             Log.endProgress()
             for d in diagnostics { Log.diagnostic(d) }
-            Log.write("Error: \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") in the input; nothing was changed by the failing stage.\n")
+            Log.write(
+                "Error: \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") in the input; nothing was changed by the failing stage.\n"
+            )
             return 1
         } catch {
             Log.endProgress()

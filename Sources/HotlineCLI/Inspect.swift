@@ -30,8 +30,11 @@ extension Commands {
             out += table(
                 ["ID", "STAGE", "STARTED", "FINISHED", "IN", "OUT", "REJECTED", "STATUS", "CONFIG"],
                 runs.map {
-                    [String($0.id), $0.stage, $0.startedAt, $0.finishedAt ?? "", $0.rowsIn.grouped, $0.rowsOut.grouped,
-                     $0.rejected.grouped, $0.status, String($0.configHash.prefix(8))]
+                    [
+                        String($0.id), $0.stage, $0.startedAt, $0.finishedAt ?? "", $0.rowsIn.grouped,
+                        $0.rowsOut.grouped,
+                        $0.rejected.grouped, $0.status, String($0.configHash.prefix(8)),
+                    ]
                 })
             if let failed = runs.first(where: { $0.status == "failed" }), let message = failed.message {
                 out += "\nLast failure (\(failed.stage), run \(failed.id)): \(message)\n"
@@ -43,7 +46,9 @@ extension Commands {
         for stage in stages {
             let last = try store.lastSuccessfulRun(of: stage)
             if let (before, beforeID) = previous {
-                if last == nil || last! < beforeID { notes.append("\(stage) has not run since the last \(before); run 'hotline \(stage)'") }
+                if last == nil || last! < beforeID {
+                    notes.append("\(stage) has not run since the last \(before); run 'hotline \(stage)'")
+                }
             }
             if let last { previous = (stage, max(last, previous?.1 ?? 0)) }
         }
@@ -62,7 +67,8 @@ extension Commands {
             FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq WHERE o.id = ?
             """, [id])
         guard let r = rows.first else { throw HotlineError.failed("no order '\(id)' in \(store.path)") }
-        let text = PersonalData.mask([r[10].text ?? "", r[11].text ?? ""].filter { !$0.isEmpty }.joined(separator: "\n"))
+        let text = PersonalData.mask(
+            [r[10].text ?? "", r[11].text ?? ""].filter { !$0.isEmpty }.joined(separator: "\n"))
         func v(_ i: Int) -> String { r[i].text.map { PersonalData.mask($0) } ?? "—" }
         var out = """
             Order \(id)  (from \(((r[12].text ?? "") as NSString).lastPathComponent), line \(r[13].int ?? 0))
@@ -82,7 +88,8 @@ extension Commands {
             let parent = r[15].text.map { " (under \($0))" } ?? ""
             let rule = r[16].text ?? ""
             out += "Our category: \(v(14))\(parent)\n"
-            out += rule == "fallback"
+            out +=
+                rule == "fallback"
                 ? "Rule: no rule matched, so the fallback category\n"
                 : "Rule: \(rule), keywords found: \(v(17))\n"
         }
@@ -119,7 +126,11 @@ extension Commands {
     }
 
     static func displayWidth(_ s: String) -> Int {
-        s.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && $1.properties.isIdeographic || ($1.value >= 0xFF00 && $1.value <= 0xFF60) ? 2 : 1) }
+        s.unicodeScalars.reduce(0) {
+            $0
+                + ($1.value >= 0x1100 && $1.properties.isIdeographic || ($1.value >= 0xFF00 && $1.value <= 0xFF60)
+                    ? 2 : 1)
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import HotlineCore
+
 /// An option a subcommand accepts: `--name VALUE`, or `--name=VALUE`.
 struct OptionSpec: Sendable {
     var name: String
@@ -88,7 +90,9 @@ func parse(_ args: [String], commands: [Command]) throws -> Parsed {
         if positional.count < command.positionals.lowerBound {
             throw HotlineError.usage("'hotline \(command.name)' needs \(command.arguments)")
         }
-        throw HotlineError.usage("'hotline \(command.name)' takes \(command.arguments.isEmpty ? "no arguments" : command.arguments), got '\(positional.joined(separator: " "))'")
+        throw HotlineError.usage(
+            "'hotline \(command.name)' takes \(command.arguments.isEmpty ? "no arguments" : command.arguments), got '\(positional.joined(separator: " "))'"
+        )
     }
     return .run(Invocation(command: command, options: options, arguments: positional))
 }
@@ -126,5 +130,3 @@ extension String {
         count >= n ? self : self + String(repeating: " ", count: n - count)
     }
 }
-
-import HotlineCore

@@ -64,7 +64,11 @@ public struct Classifier: Sendable {
         for id in automaton.matches(in: text) {
             for (r, exclusion) in owners[id] {
                 var c = found[r] ?? Candidate(index: r, rule: taxonomy.rules[r], keywords: [], exclusions: [])
-                if exclusion { c.exclusions.append(automaton.keywords[id]) } else { c.keywords.append(automaton.keywords[id]) }
+                if exclusion {
+                    c.exclusions.append(automaton.keywords[id])
+                } else {
+                    c.keywords.append(automaton.keywords[id])
+                }
                 found[r] = c
             }
         }

@@ -33,7 +33,8 @@ public struct ClassifyStage {
             let producer = Background(label: "classify.read") { [reader = UncheckedBox(reader)] in
                 defer { rows.finish() }
                 let select = try reader.value.prepare(
-                    "SELECT seq, coalesce(title, ''), coalesce(content, '') FROM orders WHERE seq > ? ORDER BY seq LIMIT ?")
+                    "SELECT seq, coalesce(title, ''), coalesce(content, '') FROM orders WHERE seq > ? ORDER BY seq LIMIT ?"
+                )
                 var last = 0
                 while true {
                     try select.bind([last, batchSize])
@@ -58,7 +59,8 @@ public struct ClassifyStage {
             var count = 0
             do {
                 let insert = try store.db.prepare(
-                    "INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)")
+                    "INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)"
+                )
                 while let batch = results.receive() {
                     for (seq, c) in batch {
                         try insert.bind(1, seq)

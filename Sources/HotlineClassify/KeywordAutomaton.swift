@@ -86,7 +86,8 @@ public struct KeywordAutomaton: Sendable {
     /// Full-width ASCII folded to ASCII and Latin letters lowercased, for keywords and texts alike.
     static func fold(_ text: String) -> String {
         var needs = false
-        for s in text.unicodeScalars where (s.value >= 0x41 && s.value <= 0x5A) || (s.value >= 0xFF01 && s.value <= 0xFF5E) {
+        for s in text.unicodeScalars
+        where (s.value >= 0x41 && s.value <= 0x5A) || (s.value >= 0xFF01 && s.value <= 0xFF5E) {
             needs = true
             break
         }

@@ -48,7 +48,9 @@ public struct Taxonomy: Sendable {
             let cells = raw.split(separator: "\t", omittingEmptySubsequences: false).map { String($0).trimmed }
             if rules.isEmpty && problems.isEmpty && ["分类", "category"].contains(cells[0].lowercased()) { continue }
             guard cells.count <= 5 else {
-                problems.append(Diagnostic(file: file, line: line, "expected at most 5 tab-separated columns, found \(cells.count)"))
+                problems.append(
+                    Diagnostic(file: file, line: line, "expected at most 5 tab-separated columns, found \(cells.count)")
+                )
                 continue
             }
             let cell = { (i: Int) in i < cells.count ? cells[i] : "" }
@@ -58,13 +60,15 @@ public struct Taxonomy: Sendable {
                 continue
             }
             if let first = seen[category] {
-                problems.append(Diagnostic(file: file, line: line, "category '\(category)' is already defined on line \(first)"))
+                problems.append(
+                    Diagnostic(file: file, line: line, "category '\(category)' is already defined on line \(first)"))
                 continue
             }
             var priority = 0
             if !cell(4).isEmpty {
                 guard let p = Int(cell(4)) else {
-                    problems.append(Diagnostic(file: file, line: line, "priority must be a whole number, not '\(cell(4))'"))
+                    problems.append(
+                        Diagnostic(file: file, line: line, "priority must be a whole number, not '\(cell(4))'"))
                     continue
                 }
                 priority = p

@@ -34,7 +34,9 @@ public enum PersonalData {
             } else if byte >= 0x80 {
                 // Full-width digits (EF BC 90-99), and 生 (E7 94 9F), 士 (E5 A3 AB), 姐 (E5 A7 90).
                 if previous == 0xBC && byte >= 0x90 && byte <= 0x99 { return true }
-                if (previous == 0x94 && byte == 0x9F) || (previous == 0xA3 && byte == 0xAB) || (previous == 0xA7 && byte == 0x90) {
+                if (previous == 0x94 && byte == 0x9F) || (previous == 0xA3 && byte == 0xAB)
+                    || (previous == 0xA7 && byte == 0x90)
+                {
                     return true
                 }
             }
@@ -95,7 +97,9 @@ public enum PersonalData {
     }
 
     /// Replaces every occurrence of `target` by as many `mask` scalars.
-    private static func replaceAll(_ target: [Unicode.Scalar], in scalars: inout [Unicode.Scalar], with mask: Unicode.Scalar) -> Bool {
+    private static func replaceAll(
+        _ target: [Unicode.Scalar], in scalars: inout [Unicode.Scalar], with mask: Unicode.Scalar
+    ) -> Bool {
         guard target.count <= scalars.count else { return false }
         var changed = false
         var i = 0

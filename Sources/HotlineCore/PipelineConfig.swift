@@ -60,7 +60,9 @@ public struct PipelineConfig: Sendable {
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1
             var line = String(rawLine).trimmed
-            if let hashMark = line.range(of: " #") ?? line.range(of: "\t#") { line = String(line[..<hashMark.lowerBound]).trimmed }
+            if let hashMark = line.range(of: " #") ?? line.range(of: "\t#") {
+                line = String(line[..<hashMark.lowerBound]).trimmed
+            }
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else {
@@ -82,7 +84,9 @@ public struct PipelineConfig: Sendable {
             guard knownKeys[section]?.contains(key) == true else {
                 if knownKeys[section] != nil {
                     let known = knownKeys[section]!.sorted().joined(separator: ", ")
-                    problems.append(Diagnostic(file: path, line: lineNumber, "unknown setting '\(key)' in [\(section)]; known: \(known)"))
+                    problems.append(
+                        Diagnostic(
+                            file: path, line: lineNumber, "unknown setting '\(key)' in [\(section)]; known: \(known)"))
                 }
                 continue
             }
@@ -93,7 +97,9 @@ public struct PipelineConfig: Sendable {
                 config.inputs = value.split(separator: ",").map { config.resolve(String($0).trimmed) }
             case "pipeline.encoding":
                 guard let e = Encoding(rawValue: value.lowercased()) else {
-                    problems.append(Diagnostic(file: path, line: lineNumber, "encoding must be auto, utf-8 or gb18030, not '\(value)'"))
+                    problems.append(
+                        Diagnostic(
+                            file: path, line: lineNumber, "encoding must be auto, utf-8 or gb18030, not '\(value)'"))
                     continue
                 }
                 config.encoding = e
@@ -131,7 +137,9 @@ public struct PipelineConfig: Sendable {
             let parts = line.split(separator: "\t", maxSplits: 1).map { String($0).trimmed }
             guard parts.count == 2, let field = Field(key: parts[0]) else {
                 let names = Field.allCases.map(\.key).joined(separator: ", ")
-                problems.append(Diagnostic(file: columns, line: index + 1, "expected 'field<TAB>header|header', field one of: \(names)"))
+                problems.append(
+                    Diagnostic(
+                        file: columns, line: index + 1, "expected 'field<TAB>header|header', field one of: \(names)"))
                 continue
             }
             map[field, default: []] += parts[1].split(separator: "|").map { String($0).trimmed }.filter { !$0.isEmpty }
@@ -162,7 +170,9 @@ public func expandInputs(_ patterns: [String]) -> [String] {
         }
         let dir = (pattern as NSString).deletingLastPathComponent
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
-        out += entries.filter { fnmatch(name, $0, 0) == 0 }.sorted().map { (dir as NSString).appendingPathComponent($0) }
+        out += entries.filter { fnmatch(name, $0, 0) == 0 }.sorted().map {
+            (dir as NSString).appendingPathComponent($0)
+        }
     }
     return out
 }

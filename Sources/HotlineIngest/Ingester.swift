@@ -148,7 +148,9 @@ public final class Ingester {
         try producer.value()
         try transformer.value()
         if summary.rejected > printedRejectsPerFile {
-            Log.write("\(file): note: \(summary.rejected - printedRejectsPerFile) more rejected rows not shown; all are in the store's rejects table\n")
+            Log.write(
+                "\(file): note: \(summary.rejected - printedRejectsPerFile) more rejected rows not shown; all are in the store's rejects table\n"
+            )
         }
         try writer.record(summary, key: key)
         return summary
@@ -191,7 +193,9 @@ public final class Ingester {
             let cells = (0..<record.fieldCount).map { decoder.decodeLossy(record.field($0)) }
             let map = HeaderMap(headers: cells, extra: extra)
             if map.isUsable {
-                if record.line > 1 { Log.info("ingest: \(file): header on line \(record.line), rows above it skipped as a title") }
+                if record.line > 1 {
+                    Log.info("ingest: \(file): header on line \(record.line), rows above it skipped as a title")
+                }
                 return map
             }
             if map.mappedCount > (best?.map.mappedCount ?? 1) { best = (map, record.line) }
@@ -207,7 +211,8 @@ public final class Ingester {
         throw HotlineError.invalid([
             Diagnostic(
                 file: file, line: 1,
-                "no header row naming \(Field.id.label) and \(Field.receivedAt.label) in the first \(headerSearchRows) rows")
+                "no header row naming \(Field.id.label) and \(Field.receivedAt.label) in the first \(headerSearchRows) rows"
+            )
         ])
     }
 }
@@ -295,7 +300,9 @@ final class OrderWriter {
             INSERT OR REPLACE INTO sources(file, run_id, encoding, rows_read, inserted, updated, unchanged, rejected)
             VALUES(?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [key, runID, summary.encoding, summary.read, summary.inserted, summary.updated, summary.unchanged,
-             summary.rejected])
+            [
+                key, runID, summary.encoding, summary.read, summary.inserted, summary.updated, summary.unchanged,
+                summary.rejected,
+            ])
     }
 }

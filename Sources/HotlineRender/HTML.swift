@@ -66,10 +66,12 @@ enum Chart {
                 <rect x="\(x)" y="\(y)" width="\(step - 6)" height="\(hgt)" class="bar"><title>\(h(item.month))：\(item.n.grouped) 件</title></rect>
                 """
             if items.count <= 24 {
-                svg += "<text x=\"\(x + (step - 6) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\" class=\"value\">\(item.n.grouped)</text>"
+                svg +=
+                    "<text x=\"\(x + (step - 6) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\" class=\"value\">\(item.n.grouped)</text>"
             }
             if i % labelEvery == 0 {
-                svg += "<text x=\"\(x + (step - 6) / 2)\" y=\"\(plotHeight + 38)\" text-anchor=\"middle\">\(h(monthLabel(item.month, first: i == 0)))</text>"
+                svg +=
+                    "<text x=\"\(x + (step - 6) / 2)\" y=\"\(plotHeight + 38)\" text-anchor=\"middle\">\(h(monthLabel(item.month, first: i == 0)))</text>"
             }
             svg += "\n"
         }

@@ -11,7 +11,9 @@ extension Report {
     func tables() -> [(String, CSVTable)] {
         var categories = CSVTable(header: ["分类", "上级分类", "工单数", "占比(%)"])
         for c in self.categories {
-            categories.append([.text(c.name), c.parent.map { .text($0) } ?? .empty, .int(c.n), .decimal(c.share * 100, places: 1)])
+            categories.append([
+                .text(c.name), c.parent.map { .text($0) } ?? .empty, .int(c.n), .decimal(c.share * 100, places: 1),
+            ])
         }
         var months = CSVTable(header: ["月份", "工单数"])
         for m in self.months { months.append([.text(m.month), .int(m.n)]) }
@@ -30,9 +32,13 @@ extension Report {
         var communities = CSVTable(header: ["街道", "社区"] + areaHeader)
         for a in areas { communities.append([.text(a.street), .text(a.community)] + areaCells(a)) }
         var areaCategories = CSVTable(header: ["街道", "社区", "分类", "工单数"])
-        for a in self.areaCategories { areaCategories.append([.text(a.street), .text(a.community), .text(a.category), .int(a.n)]) }
+        for a in self.areaCategories {
+            areaCategories.append([.text(a.street), .text(a.community), .text(a.category), .int(a.n)])
+        }
         var rejects = CSVTable(header: ["文件", "行号", "原因", "说明"])
-        for r in self.rejects { rejects.append([.text(r.file), .int(r.line), .text(Self.reasonLabel(r.code)), .text(r.reason)]) }
+        for r in self.rejects {
+            rejects.append([.text(r.file), .int(r.line), .text(Self.reasonLabel(r.code)), .text(r.reason)])
+        }
         return [
             ("categories.csv", categories), ("months.csv", months), ("month_categories.csv", monthCategories),
             ("streets.csv", streets), ("communities.csv", communities), ("community_categories.csv", areaCategories),
@@ -49,14 +55,20 @@ extension Report {
         let population = Int(summary["population"] ?? "") ?? 0
         let knownStreets = streets.filter { $0.street != "（未注明）" }.count
         let knownCommunities = areas.filter { $0.n > 0 && $0.community != "（未注明）" && $0.street != "（未注明）" }.count
-        var cards: [(String, String, String)] = [("工单总量", "\(total.grouped) 件", first.isEmpty ? "" : "\(first) 至 \(last)")]
+        var cards: [(String, String, String)] = [
+            ("工单总量", "\(total.grouped) 件", first.isEmpty ? "" : "\(first) 至 \(last)")
+        ]
         if let top = categories.first {
             cards.append(("最多的诉求", h(top.name), "\(top.n.grouped) 件，占 \(Format.percent(top.share))"))
         }
         cards.append(("覆盖范围", "\(knownStreets) 个街道", "\(knownCommunities) 个社区有工单"))
         if population > 0 {
             let located = areas.filter { $0.population != nil }.reduce(0) { $0 + $1.n }
-            cards.append(("每万人工单", Format.fixed(Double(located) * 10_000 / Double(population), places: 1), "按常住人口 \(population.grouped) 人计"))
+            cards.append(
+                (
+                    "每万人工单", Format.fixed(Double(located) * 10_000 / Double(population), places: 1),
+                    "按常住人口 \(population.grouped) 人计"
+                ))
         }
         cards.append(("拒收行数", "\(rejected.grouped) 行", "读入 \(rowsRead.grouped) 行"))
 
@@ -76,13 +88,15 @@ extension Report {
 
             """
         for (title, value, note) in cards {
-            html += "<div class=\"card\"><div class=\"k\">\(title)</div><div class=\"v\">\(value)</div><div class=\"n\">\(note)</div></div>\n"
+            html +=
+                "<div class=\"card\"><div class=\"k\">\(title)</div><div class=\"v\">\(value)</div><div class=\"n\">\(note)</div></div>\n"
         }
         html += "</section>\n"
 
         html += "<section><h2>诉求分类</h2>\n<p class=\"note\">按分类规则归类；各类工单数及占全部工单的比例。</p>\n"
         html += Chart.bars(categories.map { ($0.name, $0.n) }, total: total, title: "诉求分类工单数")
-        html += "\n<p class=\"dl\">下载：<a href=\"categories.csv\">分类统计 CSV</a> · <a href=\"month_categories.csv\">分月分类 CSV</a></p></section>\n"
+        html +=
+            "\n<p class=\"dl\">下载：<a href=\"categories.csv\">分类统计 CSV</a> · <a href=\"month_categories.csv\">分月分类 CSV</a></p></section>\n"
 
         html += "<section><h2>月度趋势</h2>\n<p class=\"note\">按受理时间统计的每月工单数。</p>\n"
         html += Chart.months(months, title: "每月工单数")
@@ -156,7 +170,8 @@ extension Report {
         }
         html += "</tbody></table>\n<table><thead><tr><th>文件</th><th>行号</th><th>原因</th><th>说明</th></tr></thead><tbody>\n"
         for r in rejects.prefix(100) {
-            html += "<tr><td>\(h(r.file))</td><td class=\"num\">\(r.line)</td><td>\(h(Self.reasonLabel(r.code)))</td><td>\(h(r.reason))</td></tr>\n"
+            html +=
+                "<tr><td>\(h(r.file))</td><td class=\"num\">\(r.line)</td><td>\(h(Self.reasonLabel(r.code)))</td><td>\(h(r.reason))</td></tr>\n"
         }
         html += "</tbody></table>\n"
         if rejects.count > 100 { html += "<p class=\"note\">仅列出前 100 行。</p>\n" }

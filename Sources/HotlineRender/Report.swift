@@ -1,3 +1,4 @@
+import Foundation
 import HotlineCore
 import HotlineStore
 
@@ -46,10 +47,13 @@ struct Report {
         }
         var summary: [String: String] = [:]
         for row in try db.rows("SELECT key, value FROM agg_summary") { summary[row[0].text ?? ""] = row[1].text }
-        let categories = try db.rows("SELECT category, parent, n, share FROM agg_category ORDER BY n DESC, category").map {
-            Category(name: $0[0].text ?? "", parent: $0[1].text, n: $0[2].int ?? 0, share: $0[3].double ?? 0)
+        let categories = try db.rows("SELECT category, parent, n, share FROM agg_category ORDER BY n DESC, category")
+            .map {
+                Category(name: $0[0].text ?? "", parent: $0[1].text, n: $0[2].int ?? 0, share: $0[3].double ?? 0)
+            }
+        let months = try db.rows("SELECT month, n FROM agg_month ORDER BY month").map {
+            ($0[0].text ?? "", $0[1].int ?? 0)
         }
-        let months = try db.rows("SELECT month, n FROM agg_month ORDER BY month").map { ($0[0].text ?? "", $0[1].int ?? 0) }
         let monthCategories = try db.rows(
             "SELECT month, category, n FROM agg_month_category ORDER BY month, n DESC, category"
         ).map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].int ?? 0) }
@@ -92,5 +96,3 @@ struct Report {
         }
     }
 }
-
-import Foundation

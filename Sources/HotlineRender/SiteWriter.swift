@@ -35,7 +35,8 @@ public struct SiteWriter {
         let fm = FileManager.default
         let parent = (target as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        let temp = (parent as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).tmp-\(getpid())")
+        let temp = (parent as NSString).appendingPathComponent(
+            ".\((target as NSString).lastPathComponent).tmp-\(getpid())")
         try? fm.removeItem(atPath: temp)
         try fm.createDirectory(atPath: temp, withIntermediateDirectories: false)
         do {

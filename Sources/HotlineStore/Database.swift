@@ -176,7 +176,8 @@ public final class Statement {
 
     /// Binds an integer (or NULL) to parameter `index` (1-based).
     public func bind(_ index: Int, _ value: Int?) throws {
-        let code = value.map { sqlite3_bind_int64(handle, Int32(index), Int64($0)) } ?? sqlite3_bind_null(handle, Int32(index))
+        let code =
+            value.map { sqlite3_bind_int64(handle, Int32(index), Int64($0)) } ?? sqlite3_bind_null(handle, Int32(index))
         try database.check(code, sql: sql)
     }
 

@@ -80,7 +80,10 @@ public final class Store {
                     UPDATE runs SET finished_at = ?, rows_in = ?, rows_out = ?, rows_rejected = ?, status = 'ok',
                     message = ? WHERE id = ?
                     """,
-                    [LocalDateTime.now().description, counts.rowsIn, counts.rowsOut, counts.rejected, counts.message, runID])
+                    [
+                        LocalDateTime.now().description, counts.rowsIn, counts.rowsOut, counts.rejected, counts.message,
+                        runID,
+                    ])
                 return counts
             }
         } catch {

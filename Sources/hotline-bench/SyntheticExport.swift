@@ -40,10 +40,13 @@ struct SyntheticExport {
     ]
 
     mutating func write(rows: Int, to path: String) throws {
-        guard let out = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)
-        }() else { throw CocoaError(.fileWriteNoPermission) }
+        guard
+            let out = FileHandle(forWritingAtPath: path)
+                ?? {
+                    FileManager.default.createFile(atPath: path, contents: nil)
+                    return FileHandle(forWritingAtPath: path)
+                }()
+        else { throw CocoaError(.fileWriteNoPermission) }
         defer { try? out.close() }
         var buffer = "\u{FEFF}工单编号,受理时间,诉求渠道,诉求类型,来电人,联系电话,所属街道,所属社区,事发地址,问题分类,诉求内容,承办单位,办理时限,办结时间,办理状态,回访满意度\r\n"
         for i in 0..<rows {
@@ -52,7 +55,8 @@ struct SyntheticExport {
             let estate = pick(Self.estates)
             let (category, unit, texts) = pick(Self.templates)
             let text = pick(texts).replacingOccurrences(of: "{e}", with: estate)
-                .replacingOccurrences(of: "{b}", with: String(1 + int(30))).replacingOccurrences(of: "{n}", with: String(2 + int(10)))
+                .replacingOccurrences(of: "{b}", with: String(1 + int(30))).replacingOccurrences(
+                    of: "{n}", with: String(2 + int(10)))
             let month = 1 + int(12)
             let day = 1 + int(28)
             let (hour, minute) = (int(24), int(60))

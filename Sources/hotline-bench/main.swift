@@ -47,7 +47,8 @@ try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
 let hotline = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     .appendingPathComponent("hotline").path
 guard fm.isExecutableFile(atPath: hotline) else {
-    FileHandle.standardError.write(Data("Error: no hotline binary beside this one at \(hotline); run swift build -c release\n".utf8))
+    FileHandle.standardError.write(
+        Data("Error: no hotline binary beside this one at \(hotline); run swift build -c release\n".utf8))
     exit(1)
 }
 let taxonomyPath = URL(fileURLWithPath: taxonomy).standardizedFileURL.path
@@ -56,7 +57,9 @@ if input == nil {
     let started = Date()
     var generator = SyntheticExport(seed: 12_345)
     try generator.write(rows: rows, to: csv)
-    Log.info("bench: generated \(rows.grouped) orders in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(csv)")
+    Log.info(
+        "bench: generated \(rows.grouped) orders in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(csv)"
+    )
 }
 let config = dir + "/bench.conf"
 try "[pipeline]\nname = 基准测试\ntaxonomy = \(taxonomyPath)\nstore = \(dir)/bench.sqlite\nout = \(dir)/site\n"

@@ -44,34 +44,39 @@ import Testing
         let b = Fixtures.exportB
         for line in [
             "\(a):10: error: no order id (工单编号)", "\(a):11: error: unreadable 受理时间 '2021-13-45 99:99'",
-            "\(a):12: error: expected 16 fields, found 5", "\(b):7: error: field 6 has bytes that are not valid gb18030",
+            "\(a):12: error: expected 16 fields, found 5",
+            "\(b):7: error: field 6 has bytes that are not valid gb18030",
             "\(a) (utf-8): 11 rows read = 8 inserted + 0 updated + 0 unchanged + 3 rejected",
             "\(b) (gb18030): 8 rows read = 5 inserted + 1 updated + 1 unchanged + 1 rejected",
             "communities.csv:7: error: population must be a positive whole number, not 'abc'",
         ] {
             #expect(r.stderr.contains(line), "stderr lacks: \(line)")
         }
-        #expect(dir.read("site/categories.csv") == """
-            \u{FEFF}分类,上级分类,工单数,占比(%)\r
-            物业管理,住房和物业,3,23.1\r
-            噪音扰民,生态环境,2,15.4\r
-            市政设施,城乡建设与管理,2,15.4\r
-            其他,其他,1,7.7\r
-            劳资纠纷,劳动和社会保障,1,7.7\r
-            学位紧缺,教育,1,7.7\r
-            户籍证件,公安,1,7.7\r
-            社会保险,劳动和社会保障,1,7.7\r
-            违建查处,城乡建设与管理,1,7.7\r
+        #expect(
+            dir.read("site/categories.csv") == """
+                \u{FEFF}分类,上级分类,工单数,占比(%)\r
+                物业管理,住房和物业,3,23.1\r
+                噪音扰民,生态环境,2,15.4\r
+                市政设施,城乡建设与管理,2,15.4\r
+                其他,其他,1,7.7\r
+                劳资纠纷,劳动和社会保障,1,7.7\r
+                学位紧缺,教育,1,7.7\r
+                户籍证件,公安,1,7.7\r
+                社会保险,劳动和社会保障,1,7.7\r
+                违建查处,城乡建设与管理,1,7.7\r
 
-            """)
-        #expect(dir.read("site/months.csv") == "\u{FEFF}月份,工单数\r\n2021-03,3\r\n2021-04,3\r\n2021-05,0\r\n2021-06,3\r\n2021-07,0\r\n2021-08,4\r\n")
-        #expect(dir.read("site/streets.csv") == """
-            \u{FEFF}街道,工单数,常住人口,每万人工单数,网格员,每名网格员工单数,最多的诉求,该类工单数\r
-            南湾街道,6,,,,,市政设施,2\r
-            横岗街道,6,202000,0.3,,,物业管理,3\r
-            （未注明）,1,,,,,户籍证件,1\r
+                """)
+        #expect(
+            dir.read("site/months.csv")
+                == "\u{FEFF}月份,工单数\r\n2021-03,3\r\n2021-04,3\r\n2021-05,0\r\n2021-06,3\r\n2021-07,0\r\n2021-08,4\r\n")
+        #expect(
+            dir.read("site/streets.csv") == """
+                \u{FEFF}街道,工单数,常住人口,每万人工单数,网格员,每名网格员工单数,最多的诉求,该类工单数\r
+                南湾街道,6,,,,,市政设施,2\r
+                横岗街道,6,202000,0.3,,,物业管理,3\r
+                （未注明）,1,,,,,户籍证件,1\r
 
-            """)
+                """)
         let communities = try #require(dir.read("site/communities.csv"))
         #expect(communities.contains("南湾街道,沙湾社区,3,1522,19.7,3,1.0,学位紧缺,1\r\n"))
         #expect(communities.contains("横岗街道,六约社区,5,152000,0.3,40,0.1,噪音扰民,2\r\n"))
@@ -115,7 +120,8 @@ import Testing
         dir.write("p/taxonomy.tsv", taxonomy)
         let conf = dir.write(
             "p/p.conf",
-            "inputs = \(Fixtures.exportA), \(Fixtures.exportB)\ntaxonomy = taxonomy.tsv\ncommunities = \(Fixtures.path("Fixtures/small/communities.csv"))\n")
+            "inputs = \(Fixtures.exportA), \(Fixtures.exportB)\ntaxonomy = taxonomy.tsv\ncommunities = \(Fixtures.path("Fixtures/small/communities.csv"))\n"
+        )
         #expect(try runSmall(config: conf).status == 0)
         let before = try hotline(["explain", "GD008", "--config", conf, "--store", store])
         #expect(before.status == 0)
@@ -142,7 +148,9 @@ import Testing
         #expect(categories.contains("市政设施,城乡建设与管理,1,7.7\r\n"))
         #expect(categories.contains("路灯照明,城乡建设与管理,1,7.7\r\n"))
         // Ingest was not redone.
-        let runs = try hotline(["status", "--store", store]).stdout.split(separator: "\n").filter { $0.first?.isNumber == true }
+        let runs = try hotline(["status", "--store", store]).stdout.split(separator: "\n").filter {
+            $0.first?.isNumber == true
+        }
         #expect(runs.filter { $0.contains(" ingest ") }.count == 1)
         #expect(runs.filter { $0.contains(" classify ") }.count == 2)
     }

@@ -24,10 +24,11 @@ import Testing
         let store = try aggregated()
         let rows = try store.db.rows("SELECT category, n, share FROM agg_category ORDER BY n DESC, category")
         let counts = Dictionary(uniqueKeysWithValues: rows.map { ($0[0].text!, $0[1].int!) })
-        #expect(counts == [
-            "物业管理": 3, "噪音扰民": 2, "市政设施": 2, "劳资纠纷": 1, "学位紧缺": 1, "社会保险": 1, "户籍证件": 1,
-            "违建查处": 1, "其他": 1,
-        ])
+        #expect(
+            counts == [
+                "物业管理": 3, "噪音扰民": 2, "市政设施": 2, "劳资纠纷": 1, "学位紧缺": 1, "社会保险": 1, "户籍证件": 1,
+                "违建查处": 1, "其他": 1,
+            ])
         #expect(rows[0][0].text == "物业管理")
         #expect(abs(rows[0][2].double! - 3.0 / 13.0) < 1e-12)
         #expect(try store.db.scalarText("SELECT parent FROM agg_category WHERE category = '物业管理'") == "住房和物业")
@@ -35,16 +36,20 @@ import Testing
 
     @Test func monthsIncludeEmptyOnes() throws {
         let store = try aggregated()
-        let months = try store.db.rows("SELECT month, n FROM agg_month ORDER BY month").map { "\($0[0].text!)=\($0[1].int!)" }
+        let months = try store.db.rows("SELECT month, n FROM agg_month ORDER BY month").map {
+            "\($0[0].text!)=\($0[1].int!)"
+        }
         #expect(months == ["2021-03=3", "2021-04=3", "2021-05=0", "2021-06=3", "2021-07=0", "2021-08=4"])
-        #expect(try store.db.scalar("SELECT n FROM agg_month_category WHERE month = '2021-08' AND category = '物业管理'") == 1)
+        #expect(
+            try store.db.scalar("SELECT n FROM agg_month_category WHERE month = '2021-08' AND category = '物业管理'") == 1)
         #expect(try store.db.scalar("SELECT sum(n) FROM agg_month_category") == 13)
     }
 
     @Test func streetsAndCommunitiesWithPopulationRates() throws {
         let store = try aggregated()
         let areas = try store.db.rows(
-            "SELECT street, community, n, population, per_10k, grid_workers, per_grid, top_category, top_n FROM agg_area ORDER BY street, community")
+            "SELECT street, community, n, population, per_10k, grid_workers, per_grid, top_category, top_n FROM agg_area ORDER BY street, community"
+        )
         func row(_ street: String, _ community: String) -> [SQLValue]? {
             areas.first { $0[0].text == street && $0[1].text == community }
         }
@@ -71,7 +76,8 @@ import Testing
         #expect(row("南湾街道", "丹竹头社区") == nil)
         #expect(try store.db.scalar("SELECT count(*) FROM communities") == 5)
 
-        let streets = try store.db.rows("SELECT street, n, population, per_10k, per_grid, top_category, top_n FROM agg_street ORDER BY street")
+        let streets = try store.db.rows(
+            "SELECT street, n, population, per_10k, per_grid, top_category, top_n FROM agg_street ORDER BY street")
         #expect(streets.map { $0[0].text! } == ["南湾街道", "横岗街道", "（未注明）"])
         #expect(streets.map { $0[1].int! } == [6, 6, 1])
         // 南岭 has no population, so 南湾's rate is unknown; 保安 has no grid workers, so 横岗's is.
@@ -100,7 +106,9 @@ import Testing
     @Test func streetIsFilledFromTheReferenceWhenTheExportLacksIt() throws {
         let store = try Store(path: dir.file("f.sqlite"))
         let export = dir.write("e.csv", "工单编号,受理时间,所属社区,诉求内容\nA1,2021-05-01,沙湾社区,路灯坏了\nA2,2021-05-02,不存在社区,路灯坏了\n")
-        let conf = dir.write("f.conf", "taxonomy = \(Fixtures.taxonomy)\ncommunities = \(Fixtures.path("Fixtures/small/communities.csv"))\n")
+        let conf = dir.write(
+            "f.conf",
+            "taxonomy = \(Fixtures.taxonomy)\ncommunities = \(Fixtures.path("Fixtures/small/communities.csv"))\n")
         let config = try PipelineConfig.load(path: conf)
         try Ingester(store: store, config: config).run(files: [export])
         try AggregateStage(store: store, config: config).run()

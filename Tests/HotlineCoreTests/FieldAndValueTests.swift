@@ -19,7 +19,9 @@ import Testing
     }
 
     @Test func pipelineNamesMapOtherLanguages() {
-        let map = HeaderMap(headers: ["Unique Key", "Created Date", "Descriptor"], extra: [.id: ["unique key"], .receivedAt: ["Created Date"]])
+        let map = HeaderMap(
+            headers: ["Unique Key", "Created Date", "Descriptor"],
+            extra: [.id: ["unique key"], .receivedAt: ["Created Date"]])
         #expect(map[.id] == 0)
         #expect(map[.receivedAt] == 1)
         #expect(map.missingRequired.isEmpty)

@@ -33,7 +33,8 @@ import Testing
             try PipelineConfig.load(path: path)
         } throws: { error in
             guard case HotlineError.invalid(let ds) = error else { return false }
-            return ds.map(\.line) == [2, 3, 4, 5] && ds[0].description.hasPrefix(path + ":2: error: unknown setting 'taxonmy'")
+            return ds.map(\.line) == [2, 3, 4, 5]
+                && ds[0].description.hasPrefix(path + ":2: error: unknown setting 'taxonmy'")
         }
     }
 

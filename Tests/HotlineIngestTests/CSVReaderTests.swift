@@ -6,7 +6,9 @@ import Testing
 @testable import HotlineIngest
 
 @Suite struct CSVReaderTests {
-    func records(_ bytes: [UInt8], maxQuotedLines: Int = 1_000) throws -> [(line: Int, fields: [String], malformed: String?)] {
+    func records(_ bytes: [UInt8], maxQuotedLines: Int = 1_000) throws -> [(
+        line: Int, fields: [String], malformed: String?
+    )] {
         let dir = TemporaryDirectory()
         let path = dir.write("x.csv", Data(bytes))
         let reader = try CSVReader(path: path, maxQuotedLines: maxQuotedLines)
@@ -17,7 +19,9 @@ import Testing
         return out
     }
 
-    func records(_ text: String, maxQuotedLines: Int = 1_000) throws -> [(line: Int, fields: [String], malformed: String?)] {
+    func records(_ text: String, maxQuotedLines: Int = 1_000) throws -> [(
+        line: Int, fields: [String], malformed: String?
+    )] {
         try records(Array(text.utf8), maxQuotedLines: maxQuotedLines)
     }
 

@@ -29,7 +29,10 @@ import Testing
     @Test func rejectsNameFileLineAndReason() throws {
         let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
         let rows = try store.db.rows("SELECT file, line, reason_code, reason FROM rejects ORDER BY file, line")
-        #expect(rows.map { ($0[0].text! as NSString).lastPathComponent } == ["export-a.csv", "export-a.csv", "export-a.csv", "export-b-gbk.csv"])
+        #expect(
+            rows.map { ($0[0].text! as NSString).lastPathComponent } == [
+                "export-a.csv", "export-a.csv", "export-a.csv", "export-b-gbk.csv",
+            ])
         #expect(rows.map { $0[1].int! } == [10, 11, 12, 7])
         #expect(rows.map { $0[2].text! } == ["id", "date", "fields", "encoding"])
         #expect(rows[1][3].text == "unreadable 受理时间 '2021-13-45 99:99'")
@@ -38,13 +41,17 @@ import Testing
 
     @Test func laterExportUpdatesStatusAndNormalizesValues() throws {
         let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
-        let gd002 = try store.db.rows("SELECT status, satisfaction, closed_at, received_at FROM orders WHERE id = 'GD002'")
+        let gd002 = try store.db.rows(
+            "SELECT status, satisfaction, closed_at, received_at FROM orders WHERE id = 'GD002'")
         #expect(gd002 == [[.text("已办结"), .text("满意"), .text("2021-03-10 10:00:00"), .text("2021-03-08 09:05:00")]])
         let gd003 = try store.db.rows("SELECT received_at, month, kind, deadline_days FROM orders WHERE id = 'GD003'")
         #expect(gd003 == [[.text("2021-03-12 10:30:00"), .text("2021-03"), .text("求助"), .int(3)]])
         // Multi-line quoted text keeps its line break and its quotes.
-        #expect(try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD004'") == "反映\"金色家园\"物业乱收费,\n物业费一年涨了两次")
-        #expect(try store.db.scalarText("SELECT source_file FROM orders WHERE id = 'GD002'")?.hasSuffix("export-b-gbk.csv") == true)
+        #expect(
+            try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD004'") == "反映\"金色家园\"物业乱收费,\n物业费一年涨了两次")
+        #expect(
+            try store.db.scalarText("SELECT source_file FROM orders WHERE id = 'GD002'")?.hasSuffix("export-b-gbk.csv")
+                == true)
     }
 
     @Test func storesNoNameOrPhoneNumber() throws {
@@ -58,10 +65,16 @@ import Testing
                 }
             }
         }
-        #expect(try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD003'") == "老板拖欠工资3个月,请求帮助追讨,联系我***********")
-        #expect(try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD008'") == "我叫**,家门口路灯坏了5天,电话****-********")
+        #expect(
+            try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD003'")
+                == "老板拖欠工资3个月,请求帮助追讨,联系我***********")
+        #expect(
+            try store.db.scalarText("SELECT content FROM orders WHERE id = 'GD008'") == "我叫**,家门口路灯坏了5天,电话****-********"
+        )
         // The same caller (GD001, GD013) gets the same key; another caller a different one.
-        let keys = try store.db.rows("SELECT caller_key FROM orders WHERE id IN ('GD001', 'GD013', 'GD002') ORDER BY id").map { $0[0].text }
+        let keys = try store.db.rows(
+            "SELECT caller_key FROM orders WHERE id IN ('GD001', 'GD013', 'GD002') ORDER BY id"
+        ).map { $0[0].text }
         #expect(keys[0] == keys[2])
         #expect(keys[0] != keys[1])
         #expect(keys[0]?.count == 32)
@@ -69,7 +82,8 @@ import Testing
 
     @Test func ingestingTheSameExportsAgainChangesNothing() throws {
         let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
-        let columns = "id, received_at, street, community, content, status, satisfaction, closed_at, caller_key, source_file, source_line, fingerprint"
+        let columns =
+            "id, received_at, street, community, content, status, satisfaction, closed_at, caller_key, source_file, source_line, fingerprint"
         let before = try store.db.rows("SELECT \(columns) FROM orders ORDER BY id")
         let (_, again) = try ingest([Fixtures.exportA, Fixtures.exportB], store: store)
         #expect(again.map(\.inserted) == [0, 0])

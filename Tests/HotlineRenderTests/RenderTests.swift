@@ -14,7 +14,10 @@ import Testing
         t.append([.text("+1"), .empty])
         t.append([.text("@sum"), .text("-2")])
         t.append([.text("电话13812345678"), .int(1_006_005)])
-        #expect(t.text == "\u{FEFF}名称,数\r\n\"'=HYPERLINK(\"\"x\"\")\",-3\r\n\"a,b\",13.3\r\n'+1,\r\n'@sum,'-2\r\n电话***********,1006005\r\n")
+        #expect(
+            t.text
+                == "\u{FEFF}名称,数\r\n\"'=HYPERLINK(\"\"x\"\")\",-3\r\n\"a,b\",13.3\r\n'+1,\r\n'@sum,'-2\r\n电话***********,1006005\r\n"
+        )
     }
 
     @Test(arguments: [
@@ -71,10 +74,11 @@ import Testing
         #expect(html.contains("<svg"))
         #expect(html.contains("66.7%"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.file("site")).sorted()
-        #expect(names == [
-            ".hotline-site", "categories.csv", "communities.csv", "community_categories.csv", "index.html",
-            "month_categories.csv", "months.csv", "rejects.csv", "streets.csv",
-        ])
+        #expect(
+            names == [
+                ".hotline-site", "categories.csv", "communities.csv", "community_categories.csv", "index.html",
+                "month_categories.csv", "months.csv", "rejects.csv", "streets.csv",
+            ])
         for name in names {
             let text = try String(contentsOfFile: dir.file("site/\(name)"), encoding: .utf8)
             #expect(!text.contains("13812345678") && !text.contains("13912345678") && !text.contains("王先生"), "\(name)")
@@ -90,7 +94,10 @@ import Testing
         dir.write("site/stale.html", "old")
         try SiteWriter(store: s, config: config(), out: out).run()
         #expect(!FileManager.default.fileExists(atPath: dir.file("site/stale.html")))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") || $0.contains(".old-") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+                $0.contains(".tmp-") || $0.contains(".old-")
+            }.isEmpty)
 
         dir.write("home/precious.txt", "keep me")
         #expect(throws: HotlineError.self) { try SiteWriter(store: s, config: config(), out: dir.file("home")).run() }
