@@ -26,42 +26,31 @@ public struct ClassifyStage {
     public func run() throws -> StageCounts {
         try store.runStage("classify", configHash: configHash) { runID in
             try store.db.execute("DELETE FROM classified")
-            let reader = try store.readerConnection()
-            let rows = BoundedQueue<[Row]>(capacity: 8)
-            let results = BoundedQueue<[(Int, Classification)]>(capacity: 8)
+            let reader = UncheckedBox(try store.readerConnection())
             let batchSize = self.batchSize
-            let producer = Background(label: "classify.read") { [reader = UncheckedBox(reader)] in
-                defer { rows.finish() }
-                let select = try reader.value.prepare(
-                    "SELECT seq, coalesce(title, ''), coalesce(content, '') FROM orders WHERE seq > ? ORDER BY seq LIMIT ?"
-                )
-                var last = 0
-                while true {
-                    try select.bind([last, batchSize])
-                    var batch: [Row] = []
-                    while try select.step() {
-                        last = select.int(0)
-                        batch.append(Row(seq: last, text: (select.text(1) ?? "") + "\n" + (select.text(2) ?? "")))
-                    }
-                    if batch.isEmpty || !rows.send(batch) { return }
-                }
-            }
             let classifier = self.classifier
-            let worker = Background(label: "classify.match") {
-                defer { results.finish() }
-                while let batch = rows.receive() {
-                    guard results.send(batch.map { ($0.seq, classifier.classify($0.text)) }) else {
-                        rows.cancel()
-                        return
-                    }
-                }
-            }
+            let insert = try store.db.prepare(
+                "INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)")
             var count = 0
-            do {
-                let insert = try store.db.prepare(
-                    "INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)"
-                )
-                while let batch = results.receive() {
+            try Pipeline.run(
+                label: "classify", depth: 8,
+                produce: { send in
+                    let select = try reader.value.prepare(
+                        "SELECT seq, coalesce(title, ''), coalesce(content, '') FROM orders WHERE seq > ? ORDER BY seq LIMIT ?"
+                    )
+                    var last = 0
+                    while true {
+                        try select.bind([last, batchSize])
+                        var batch: [Row] = []
+                        while try select.step() {
+                            last = select.int(0)
+                            batch.append(Row(seq: last, text: (select.text(1) ?? "") + "\n" + (select.text(2) ?? "")))
+                        }
+                        if batch.isEmpty || !send(batch) { return }
+                    }
+                },
+                transform: { { batch in batch.map { ($0.seq, classifier.classify($0.text)) } } },
+                consume: { batch in
                     for (seq, c) in batch {
                         try insert.bind(1, seq)
                         try insert.bind(2, c.category)
@@ -73,16 +62,7 @@ public struct ClassifyStage {
                     }
                     count += batch.count
                     Log.progress("classify: \(count.grouped) orders")
-                }
-            } catch {
-                rows.cancel()
-                results.cancel()
-                _ = try? producer.value()
-                _ = try? worker.value()
-                throw error
-            }
-            try producer.value()
-            try worker.value()
+                })
             Log.endProgress()
             let fallback = try store.db.scalar("SELECT count(*) FROM classified WHERE rule = 'fallback'")
             return StageCounts(

@@ -92,3 +92,50 @@ public final class Background<Result: Sendable>: @unchecked Sendable {
         return try result!.get()
     }
 }
+
+/// A three-step pipeline: a producer and a transformer on their own Dispatch queues, and the
+/// calling thread consuming, joined by bounded queues of `depth` batches each.
+public enum Pipeline {
+    /// Runs until the producer is done and everything is consumed.
+    ///
+    /// `produce` gets a `send` that blocks while the queue is full and returns false once the run
+    /// is cancelled (it should then return). `makeTransform` is called once, on the transformer's
+    /// thread, so the transform may hold state no other thread sees (a decoder, say). An error from
+    /// `consume` cancels both sides, waits for them, and is rethrown; an error from `produce` is
+    /// rethrown after what it sent has been consumed.
+    public static func run<Batch: Sendable, Result: Sendable>(
+        label: String,
+        depth: Int,
+        produce: @escaping @Sendable (_ send: (Batch) -> Bool) throws -> Void,
+        transform makeTransform: @escaping @Sendable () -> (Batch) -> Result,
+        consume: (Result) throws -> Void
+    ) throws {
+        let inbox = BoundedQueue<Batch>(capacity: depth)
+        let outbox = BoundedQueue<Result>(capacity: depth)
+        let producer = Background(label: "\(label).produce") {
+            defer { inbox.finish() }
+            try produce { inbox.send($0) }
+        }
+        let transformer = Background(label: "\(label).transform") {
+            defer { outbox.finish() }
+            let transform = makeTransform()
+            while let batch = inbox.receive() {
+                guard outbox.send(transform(batch)) else {
+                    inbox.cancel()
+                    return
+                }
+            }
+        }
+        do {
+            while let result = outbox.receive() { try consume(result) }
+        } catch {
+            inbox.cancel()
+            outbox.cancel()
+            _ = try? producer.value()
+            _ = try? transformer.value()
+            throw error
+        }
+        try producer.value()
+        try transformer.value()
+    }
+}

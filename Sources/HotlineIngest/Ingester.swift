@@ -85,37 +85,27 @@ public final class Ingester {
         let normalizer = RowNormalizer(map: map, file: key, salt: salt)
         try writer.forget(file: key)
 
-        let records = BoundedQueue<[RawRecord]>(capacity: queueDepth)
-        let outcomes = BoundedQueue<[Outcome]>(capacity: queueDepth)
         let batchSize = self.batchSize
-        let producer = Background(label: "ingest.read") {
-            defer { records.finish() }
-            var batch: [RawRecord] = []
-            batch.reserveCapacity(batchSize)
-            while let record = try reader.next() {
-                batch.append(record)
-                if batch.count == batchSize {
-                    guard records.send(batch) else { return }
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { records.send(batch) }
-        }
-        let transformer = Background(label: "ingest.decode") {
-            defer { outcomes.finish() }
-            let decoder = TextDecoder(encoding: encoding)
-            while let batch = records.receive() {
-                let out = batch.map { Self.outcome(of: $0, decoder: decoder, normalizer: normalizer) }
-                guard outcomes.send(out) else {
-                    records.cancel()
-                    return
-                }
-            }
-        }
-
         var summary = FileSummary(file: file, encoding: encoding.rawValue)
-        do {
-            while let batch = outcomes.receive() {
+        try Pipeline.run(
+            label: "ingest", depth: queueDepth,
+            produce: { send in
+                var batch: [RawRecord] = []
+                batch.reserveCapacity(batchSize)
+                while let record = try reader.next() {
+                    batch.append(record)
+                    if batch.count == batchSize {
+                        guard send(batch) else { return }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !batch.isEmpty { _ = send(batch) }
+            },
+            transform: {
+                let decoder = TextDecoder(encoding: encoding)
+                return { batch in batch.map { Self.outcome(of: $0, decoder: decoder, normalizer: normalizer) } }
+            },
+            consume: { batch in
                 for outcome in batch {
                     switch outcome {
                     case .blank: continue
@@ -136,17 +126,8 @@ public final class Ingester {
                         }
                     }
                 }
-                if summary.read % 50_000 < batchSize { Log.progress("ingest: \(file): \(summary.read.grouped) rows") }
-            }
-        } catch {
-            records.cancel()
-            outcomes.cancel()
-            _ = try? producer.value()
-            _ = try? transformer.value()
-            throw error
-        }
-        try producer.value()
-        try transformer.value()
+                if summary.read % 50_000 < batch.count { Log.progress("ingest: \(file): \(summary.read.grouped) rows") }
+            })
         if summary.rejected > printedRejectsPerFile {
             Log.write(
                 "\(file): note: \(summary.rejected - printedRejectsPerFile) more rejected rows not shown; all are in the store's rejects table\n"

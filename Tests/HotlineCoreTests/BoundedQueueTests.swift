@@ -56,4 +56,44 @@ import Testing
         #expect(try producer.value() == false)
         #expect(queue.receive() == nil)
     }
+
+    struct Boom: Error {}
+
+    @Test func pipelineConsumesWhatWasSentThenRethrowsTheProducersError() {
+        var consumed: [String] = []
+        #expect(throws: Boom.self) {
+            try Pipeline.run(
+                label: "test.produce-error", depth: 1,
+                produce: { send in
+                    _ = send(1)
+                    _ = send(2)
+                    throw Boom()
+                },
+                transform: { { "#\($0)" } },
+                consume: { consumed.append($0) })
+        }
+        #expect(consumed == ["#1", "#2"])
+    }
+
+    @Test func pipelineStopsTheProducerWhenTheConsumerFails() {
+        let sent = NSLock()
+        nonisolated(unsafe) var count = 0
+        #expect(throws: Boom.self) {
+            try Pipeline.run(
+                label: "test.consume-error", depth: 2,
+                produce: { send in
+                    for i in 0..<1_000_000 {
+                        guard send(i) else { return }
+                        sent.lock()
+                        count += 1
+                        sent.unlock()
+                    }
+                },
+                transform: { { $0 } },
+                consume: { if $0 == 3 { throw Boom() } })
+        }
+        sent.lock()
+        defer { sent.unlock() }
+        #expect(count < 100)
+    }
 }
