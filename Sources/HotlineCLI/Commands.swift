@@ -72,8 +72,10 @@ enum Commands {
 
     static func runAll(_ invocation: Invocation) throws {
         let ctx = try context(invocation)
-        // Read the taxonomy before anything is written, so a broken one stops the run at once.
+        // Check what could stop the run at the end before anything is written.
         let classifier = try loadClassifier(ctx.config)
+        let store = try Store(path: ctx.storePath)
+        _ = try SiteWriter(store: store, config: ctx.config, out: ctx.outPath).checkTarget()
         try ingest(ctx, files: invocation.arguments)
         try classify(ctx, classifier: classifier)
         try aggregate(ctx)

@@ -7,7 +7,7 @@ import HotlineStore
 extension Commands {
     /// `hotline status`: the store's contents, its sources, the last runs, and stale stages.
     static func status(_ ctx: Context) throws {
-        let store = try Store(path: ctx.storePath, create: false)
+        let store = try Store(path: ctx.storePath, create: false, readOnly: true)
         let db = store.db
         let size = (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0
         var out = "Store: \(store.path) (schema \(Store.schemaVersion), \(Format.megabytes(size)))\n\n"
@@ -41,16 +41,15 @@ extension Commands {
             }
         }
         let stages = ["ingest", "classify", "aggregate", "render"]
-        var previous: (String, Int)?
+        // A stage is out of date when an earlier stage ran after it.
+        var newest: (stage: String, id: Int)?
         var notes: [String] = []
         for stage in stages {
             let last = try store.lastSuccessfulRun(of: stage)
-            if let (before, beforeID) = previous {
-                if last == nil || last! < beforeID {
-                    notes.append("\(stage) has not run since the last \(before); run 'hotline \(stage)'")
-                }
+            if let newest, last ?? 0 < newest.id {
+                notes.append("\(stage) has not run since the last \(newest.stage); run 'hotline \(stage)'")
             }
-            if let last { previous = (stage, max(last, previous?.1 ?? 0)) }
+            if let last, last > newest?.id ?? 0 { newest = (stage, last) }
         }
         if !notes.isEmpty { out += "\nOut of date:\n" + notes.map { "  " + $0 + "\n" }.joined() }
         print(out, terminator: "")
@@ -58,7 +57,7 @@ extension Commands {
 
     /// `hotline explain ID`: one order, its masked text, and the rules that placed it.
     static func explain(_ ctx: Context, id: String) throws {
-        let store = try Store(path: ctx.storePath, create: false)
+        let store = try Store(path: ctx.storePath, create: false, readOnly: true)
         let rows = try store.db.rows(
             """
             SELECT o.received_at, o.street, o.community, o.address, o.unit, o.status, o.satisfaction, o.kind,
@@ -94,7 +93,13 @@ extension Commands {
                 : "Rule: \(rule), keywords found: \(v(17))\n"
         }
         // Why, by the taxonomy as it is now.
-        let classifier = try loadClassifier(ctx.config)
+        let classifier: Classifier
+        do {
+            classifier = try loadClassifier(ctx.config)
+        } catch {
+            print(out + "\n(The taxonomy cannot be read, so the matching rules are not shown: \(error))")
+            return
+        }
         let candidates = classifier.candidates(for: text)
         let now = classifier.classify(text)
         out += "\nRules matching this text in \((classifier.taxonomy.file as NSString).lastPathComponent) now:\n"

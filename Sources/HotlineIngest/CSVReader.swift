@@ -39,14 +39,20 @@ public final class CSVReader: @unchecked Sendable {
     /// A quoted field longer than this, or spanning more lines, is taken to be a stray quote.
     private let maxQuotedBytes: Int
     private let maxQuotedLines: Int
+    /// A record longer than this is reported as malformed and skipped, so a file with no line
+    /// breaks cannot fill memory.
+    private let maxRecordBytes: Int
 
-    public init(path: String, maxQuotedBytes: Int = 1 << 20, maxQuotedLines: Int = 1_000) throws {
+    public init(
+        path: String, maxQuotedBytes: Int = 1 << 20, maxQuotedLines: Int = 1_000, maxRecordBytes: Int = 4 << 20
+    ) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw HotlineError.failed("cannot open \(path): \(String(cString: strerror(errno)))") }
         self.fd = fd
         self.path = path
         self.maxQuotedBytes = maxQuotedBytes
         self.maxQuotedLines = maxQuotedLines
+        self.maxRecordBytes = maxRecordBytes
         buffer = .allocate(capacity: 1 << 20)
     }
 
@@ -125,8 +131,32 @@ public final class CSVReader: @unchecked Sendable {
                 quotedBytes = 0
             default:
                 bytes.append(b)
+                if bytes.count > maxRecordBytes { return try skipLongLine(line: recordLine) }
             }
         }
+    }
+
+    /// Reports an over-long record by its first bytes and resumes after the next line break.
+    private func skipLongLine(line recordLine: Int) throws -> RawRecord {
+        while true {
+            if start == end {
+                try fill()
+                if start == end { break }
+            }
+            let b = buffer[start]
+            start += 1
+            if b == 0x0A || b == 0x0D {
+                if b == 0x0D {
+                    if start == end { try fill() }
+                    if start < end && buffer[start] == 0x0A { start += 1 }
+                }
+                break
+            }
+        }
+        line = recordLine + 1
+        return RawRecord(
+            line: recordLine, bytes: [], fieldEnds: [0],
+            malformed: "a row longer than \(maxRecordBytes >> 20) MiB; is this a CSV file?")
     }
 
     private func fill() throws {

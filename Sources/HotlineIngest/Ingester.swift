@@ -140,7 +140,7 @@ public final class Ingester {
     private static func outcome(of record: RawRecord, decoder: TextDecoder, normalizer: RowNormalizer) -> Outcome {
         if let problem = record.malformed {
             let raw = normalizer.maskedRaw([decoder.decodeLossy(record.bytes[...])])
-            return .reject(Reject(line: record.line, reason: .quote, message: problem, raw: raw))
+            return .reject(Reject(line: record.line, reason: .malformed, message: problem, raw: raw))
         }
         if record.isBlank { return .blank }
         var fields: [String] = []

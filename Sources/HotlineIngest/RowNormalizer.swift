@@ -3,7 +3,7 @@ import HotlineCore
 /// A row that could not be stored, with why.
 public struct Reject: Error, Sendable, Equatable {
     public enum Reason: String, Sendable {
-        case fields, id, date, encoding, quote
+        case fields, id, date, encoding, malformed
     }
 
     public var line: Int

@@ -91,7 +91,7 @@ struct Report {
         case "id": "缺少工单编号"
         case "date": "时间缺失或无法识别"
         case "encoding": "字符编码错误"
-        case "quote": "引号未闭合"
+        case "malformed": "行格式错误"
         default: code
         }
     }

@@ -22,16 +22,40 @@ public struct SiteWriter {
     }
 
     /// Renders the site and returns the path of its `index.html`.
+    ///
+    /// The render run is recorded as failed, and the old site kept, if anything goes wrong.
     @discardableResult
     public func run() throws -> String {
-        let target = URL(fileURLWithPath: out).standardizedFileURL.path
-        try checkReplaceable(target)
-        var files: [String: String] = [:]
+        let target = try checkTarget()
         try store.runStage("render", configHash: config.hash) { _ in
-            let report = try Report.load(from: store.db)
-            files = report.files()
+            var report = try Report.load(from: store.db)
+            report.summary["generated_at"] = LocalDateTime.now().description
+            let files = report.files()
+            try publish(files, at: target)
             return StageCounts(rowsIn: report.total, rowsOut: files.count, message: target)
         }
+        return (target as NSString).appendingPathComponent("index.html")
+    }
+
+    /// The absolute target folder, after checking it is absent, empty, or a site hotline wrote.
+    ///
+    /// `run` calls this first of all, so a nightly job fails before any stage if it could not publish.
+    public func checkTarget() throws -> String {
+        let target = URL(fileURLWithPath: out).standardizedFileURL.path
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: target, isDirectory: &isDirectory) else { return target }
+        guard isDirectory.boolValue else { throw HotlineError.failed("\(target) exists and is not a folder") }
+        let entries = try fm.contentsOfDirectory(atPath: target)
+        guard entries.isEmpty || entries.contains(Self.marker) else {
+            throw HotlineError.failed(
+                "refusing to replace \(target): it is not a site hotline wrote (no \(Self.marker) in it)")
+        }
+        return target
+    }
+
+    /// Writes the files into a temporary folder beside `target` and swaps it in.
+    private func publish(_ files: [String: String], at target: String) throws {
         let fm = FileManager.default
         let parent = (target as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
@@ -48,19 +72,6 @@ public struct SiteWriter {
         } catch {
             try? fm.removeItem(atPath: temp)
             throw HotlineError.failed("cannot publish the site to \(target): \(error)")
-        }
-        return (target as NSString).appendingPathComponent("index.html")
-    }
-
-    private func checkReplaceable(_ target: String) throws {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: target, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else { throw HotlineError.failed("\(target) exists and is not a folder") }
-        let entries = try fm.contentsOfDirectory(atPath: target)
-        guard entries.isEmpty || entries.contains(Self.marker) else {
-            throw HotlineError.failed(
-                "refusing to replace \(target): it is not a site hotline wrote (no \(Self.marker) in it)")
         }
     }
 

@@ -180,6 +180,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("other-site")))
     }
 
+    @Test func aTargetThatIsNotASiteStopsTheRunBeforeAnyStage() throws {
+        dir.write("mine/notes.txt", "keep")
+        let r = try hotline(["run", "--config", Fixtures.smallConfig, "--store", store, "--out", dir.file("mine")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("refusing to replace \(dir.file("mine"))"))
+        #expect(!r.stderr.contains("ingest:"))
+        #expect(dir.read("mine/notes.txt") == "keep")
+    }
+
     @Test func runtimeErrorsExit1() throws {
         let missing = try hotline(["status", "--store", dir.file("none.sqlite")])
         #expect(missing.status == 1)

@@ -6,12 +6,12 @@ import Testing
 @testable import HotlineIngest
 
 @Suite struct CSVReaderTests {
-    func records(_ bytes: [UInt8], maxQuotedLines: Int = 1_000) throws -> [(
+    func records(_ bytes: [UInt8], maxQuotedLines: Int = 1_000, maxRecordBytes: Int = 4 << 20) throws -> [(
         line: Int, fields: [String], malformed: String?
     )] {
         let dir = TemporaryDirectory()
         let path = dir.write("x.csv", Data(bytes))
-        let reader = try CSVReader(path: path, maxQuotedLines: maxQuotedLines)
+        let reader = try CSVReader(path: path, maxQuotedLines: maxQuotedLines, maxRecordBytes: maxRecordBytes)
         var out: [(Int, [String], String?)] = []
         while let r = try reader.next() {
             out.append((r.line, (0..<r.fieldCount).map { String(decoding: r.field($0), as: UTF8.self) }, r.malformed))
@@ -55,6 +55,15 @@ import Testing
         #expect(tail.map(\.line) == [1, 2, 3, 4])
         #expect(tail[2].malformed != nil)
         #expect(tail[3].fields == ["3", "x"])
+    }
+
+    @Test func anOverlongLineIsSkippedNotHeld() throws {
+        let long = String(repeating: "x", count: 5_000)
+        let r = try records(Array("a,b\n\(long)\r\nc,d\n".utf8), maxRecordBytes: 1_000)
+        #expect(r.map(\.line) == [1, 2, 3])
+        #expect(r[1].malformed?.contains("longer than") == true)
+        #expect(r[1].fields == [""])
+        #expect(r[2].fields == ["c", "d"])
     }
 
     @Test func detectsUTF8BeforeGB18030() throws {
