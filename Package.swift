@@ -18,7 +18,8 @@ let package = Package(
         // One module per job.
         .target(name: "HotlineCore", dependencies: ["CHotlineSystem"], exclude: ["README.md"]),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"], exclude: ["README.md"]),
-        .target(name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
+        .target(
+            name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore", "CZlib", "CLibXML2"], exclude: ["README.md"]),
         .target(name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(
             name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"],

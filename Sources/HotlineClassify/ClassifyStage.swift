@@ -26,7 +26,7 @@ public struct ClassifyStage {
     public func run() throws -> StageCounts {
         try store.runStage("classify", configHash: configHash) { runID in
             try store.db.execute("DELETE FROM classified")
-            let reader = UncheckedBox(try store.readerConnection())
+            let reader = UncheckedSendable(try store.readerConnection())
             let batchSize = self.batchSize
             let classifier = self.classifier
             let insert = try store.db.prepare(
@@ -70,10 +70,4 @@ public struct ClassifyStage {
                 message: "\(count - fallback) by rule, \(fallback) to \(classifier.fallback)")
         }
     }
-}
-
-/// Hands a non-Sendable value to one other thread that is its only user from then on.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -139,3 +139,9 @@ public enum Pipeline {
         try transformer.value()
     }
 }
+
+/// Hands a value that is not `Sendable` to the one other thread that uses it from then on.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

@@ -130,6 +130,15 @@ public struct HeaderMap: Sendable {
 
     public init(headers: [String], extra: [Field: [String]] = [:]) {
         self.headers = headers
+        let lookup = Self.fieldNames(extra: extra)
+        for (column, header) in headers.enumerated() {
+            guard let field = lookup[Field.headerKey(header)], index[field.rawValue] < 0 else { continue }
+            index[field.rawValue] = column
+        }
+    }
+
+    /// Every known name, as `Field.headerKey` makes it, and its field; the pipeline's own win.
+    public static func fieldNames(extra: [Field: [String]]) -> [String: Field] {
         var lookup: [String: Field] = [:]
         for field in Field.allCases {
             for name in field.synonyms where lookup[Field.headerKey(name)] == nil {
@@ -139,10 +148,7 @@ public struct HeaderMap: Sendable {
         for (field, names) in extra {
             for name in names { lookup[Field.headerKey(name)] = field }
         }
-        for (column, header) in headers.enumerated() {
-            guard let field = lookup[Field.headerKey(header)], index[field.rawValue] < 0 else { continue }
-            index[field.rawValue] = column
-        }
+        return lookup
     }
 
     /// The column holding `field`, if any.

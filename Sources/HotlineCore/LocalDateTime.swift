@@ -132,3 +132,52 @@ public struct LocalDateTime: Hashable, Comparable, Sendable, CustomStringConvert
         }
     }
 }
+
+/// Which day an Excel workbook counts its date serial numbers from (`date1904` in workbook.xml).
+public enum ExcelDateSystem: Sendable, Equatable {
+    /// Windows Excel: serial 1 is 1900-01-01, and serial 60 is the 1900-02-29 that never was.
+    case from1900
+    /// Old Mac Excel: serial 0 is 1904-01-01.
+    case from1904
+}
+
+extension LocalDateTime {
+    /// The date and time `days` after 1970-01-01 (negative before), plus `seconds` into that day.
+    public init(dayNumber days: Int, seconds: Int = 0) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        self.init(
+            year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day, hour: seconds / 3_600,
+            minute: seconds % 3_600 / 60, second: seconds % 60)
+    }
+
+    /// An Excel date serial number (days, with the time of day as the fraction), rounded to the
+    /// second. Nil for serials before the first day, Excel's fictitious 1900-02-29 (serial 60), and
+    /// years outside 1900–2200.
+    public static func fromExcelSerial(_ serial: Double, system: ExcelDateSystem) -> LocalDateTime? {
+        guard serial.isFinite, serial >= 0, serial < 200_000 else { return nil }
+        var days = Int(serial.rounded(.down))
+        var seconds = Int(((serial - Double(days)) * 86_400).rounded())
+        if seconds == 86_400 {
+            days += 1
+            seconds = 0
+        }
+        let epoch: Int
+        switch system {
+        case .from1904:
+            epoch = LocalDateTime(year: 1904, month: 1, day: 1).dayNumber
+        case .from1900:
+            guard days >= 1, days != 60 else { return nil }
+            // Serials after the fictitious leap day are one ahead of a true count from 1899-12-31.
+            epoch = LocalDateTime(year: 1899, month: 12, day: days < 60 ? 31 : 30).dayNumber
+        }
+        let t = LocalDateTime(dayNumber: epoch + days, seconds: seconds)
+        return t.year <= 2_200 ? t : nil
+    }
+}

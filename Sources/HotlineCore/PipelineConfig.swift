@@ -25,6 +25,10 @@ public struct PipelineConfig: Sendable {
     public var store: String?
     public var out: String?
     public var fallbackCategory = "其他"
+    /// The worksheet of an XLSX export to read; the first when nil.
+    public var sheet: String?
+    /// The element of an XML export that holds one order; the first child of the root when nil.
+    public var xmlRecord: String?
     /// A fingerprint of the settings and of every file they name that exists.
     public private(set) var hash = ""
     /// Every `section.key` the file set, for settings a later stage reads itself.
@@ -34,6 +38,8 @@ public struct PipelineConfig: Sendable {
     public static let knownKeys: [String: Set<String>] = [
         "pipeline": ["name", "inputs", "encoding", "taxonomy", "columns", "communities", "store", "out"],
         "classify": ["fallback"],
+        "xlsx": ["sheet"],
+        "xml": ["record"],
     ]
 
     /// Built-in defaults, relative to `directory`.
@@ -109,6 +115,8 @@ public struct PipelineConfig: Sendable {
             case "pipeline.store": config.store = config.resolve(value)
             case "pipeline.out": config.out = config.resolve(value)
             case "classify.fallback": config.fallbackCategory = value
+            case "xlsx.sheet": config.sheet = value
+            case "xml.record": config.xmlRecord = value
             default: break
             }
         }

@@ -35,6 +35,8 @@ public final class Ingester {
     public var printedRejectsPerFile = 50
     /// How many rows above the header may be a title.
     public var headerSearchRows = 20
+    /// How far a workbook may expand.
+    public var zipLimits = ZipLimits()
 
     public init(store: Store, config: PipelineConfig) {
         self.store = store
@@ -77,23 +79,43 @@ public final class Ingester {
             throw HotlineError.failed("\(file): no such file")
         }
         let key = URL(fileURLWithPath: file).standardizedFileURL.path
-        let (detected, bom) = try TextDecoder.detect(path: file)
-        let encoding = config.encoding == .auto ? detected : config.encoding
-        let reader = try CSVReader(path: file)
-        try reader.skipPrefix(encoding == detected ? bom : 0)
-        let map = try findHeader(reader: reader, file: file, encoding: encoding, extra: extra)
-        let normalizer = RowNormalizer(map: map, file: key, salt: salt)
+        let source: RowSource
+        let map: HeaderMap
+        var encoding = PipelineConfig.Encoding.utf8
+        var dateSystem: ExcelDateSystem?
+        var described: String
+        switch try ExportFormat.detect(path: file) {
+        case .csv:
+            let (detected, bom) = try TextDecoder.detect(path: file)
+            encoding = config.encoding == .auto ? detected : config.encoding
+            let reader = try CSVReader(path: file)
+            try reader.skipPrefix(encoding == detected ? bom : 0)
+            source = CSVRowSource(reader: reader)
+            map = try findHeader(in: source, file: file, decoder: TextDecoder(encoding: encoding), extra: extra)
+            described = encoding.rawValue
+        case .xlsx:
+            let reader = try XLSXReader(path: file, display: file, sheet: config.sheet, limits: zipLimits)
+            source = reader
+            dateSystem = reader.dateSystem
+            map = try findHeader(in: source, file: file, decoder: TextDecoder(encoding: .utf8), extra: extra)
+            described = "xlsx, sheet \(reader.sheetName)" + (reader.dateSystem == .from1904 ? ", 1904 dates" : "")
+        case .xml:
+            source = try XMLRecordReader(path: file, display: file, record: config.xmlRecord, extra: extra)
+            map = XMLRecordReader.map
+            described = "xml"
+        }
+        let normalizer = RowNormalizer(map: map, file: key, salt: salt, dateSystem: dateSystem)
         try writer.forget(file: key)
 
         let batchSize = self.batchSize
-        var summary = FileSummary(file: file, encoding: encoding.rawValue)
+        var summary = FileSummary(file: file, encoding: described)
         try Pipeline.run(
             label: "ingest", depth: queueDepth,
-            produce: { send in
-                var batch: [RawRecord] = []
+            produce: { [source = UncheckedSendable(source)] send in
+                var batch: [SourceRow] = []
                 batch.reserveCapacity(batchSize)
-                while let record = try reader.next() {
-                    batch.append(record)
+                while let row = try source.value.next() {
+                    batch.append(row)
                     if batch.count == batchSize {
                         guard send(batch) else { return }
                         batch.removeAll(keepingCapacity: true)
@@ -101,7 +123,7 @@ public final class Ingester {
                 }
                 if !batch.isEmpty { _ = send(batch) }
             },
-            transform: {
+            transform: { [encoding] in
                 let decoder = TextDecoder(encoding: encoding)
                 return { batch in batch.map { Self.outcome(of: $0, decoder: decoder, normalizer: normalizer) } }
             },
@@ -137,49 +159,73 @@ public final class Ingester {
         return summary
     }
 
-    private static func outcome(of record: RawRecord, decoder: TextDecoder, normalizer: RowNormalizer) -> Outcome {
-        if let problem = record.malformed {
-            let raw = normalizer.maskedRaw([decoder.decodeLossy(record.bytes[...])])
-            return .reject(Reject(line: record.line, reason: .malformed, message: problem, raw: raw))
-        }
-        if record.isBlank { return .blank }
-        var fields: [String] = []
-        fields.reserveCapacity(record.fieldCount)
-        for i in 0..<record.fieldCount {
-            guard let text = decoder.decode(record.field(i)) else {
-                let lossy = (0..<record.fieldCount).map { decoder.decodeLossy(record.field($0)) }
-                return .reject(
-                    Reject(
-                        line: record.line, reason: .encoding,
-                        message: "field \(i + 1) has bytes that are not valid \(decoder.encoding.rawValue)",
-                        raw: normalizer.maskedRaw(lossy)))
+    private static func outcome(of row: SourceRow, decoder: TextDecoder, normalizer: RowNormalizer) -> Outcome {
+        let line: Int
+        var fields: [String]
+        switch row {
+        case .broken(let at, let message):
+            return .reject(Reject(line: at, reason: .malformed, message: message, raw: ""))
+        case .cells(let at, let cells):
+            guard cells.contains(where: { !$0.trimmed.isEmpty }) else { return .blank }
+            // Cells are placed by reference: pad the short rows, and cells past the header have no name.
+            let width = normalizer.map.headers.count
+            fields =
+                cells.count >= width
+                ? Array(cells.prefix(width)) : cells + Array(repeating: "", count: width - cells.count)
+            line = at
+        case .bytes(let record):
+            if let problem = record.malformed {
+                let raw = normalizer.maskedRaw([decoder.decodeLossy(record.bytes[...])])
+                return .reject(Reject(line: record.line, reason: .malformed, message: problem, raw: raw))
             }
-            fields.append(text)
+            if record.isBlank { return .blank }
+            fields = []
+            fields.reserveCapacity(record.fieldCount)
+            for i in 0..<record.fieldCount {
+                guard let text = decoder.decode(record.field(i)) else {
+                    let lossy = (0..<record.fieldCount).map { decoder.decodeLossy(record.field($0)) }
+                    return .reject(
+                        Reject(
+                            line: record.line, reason: .encoding,
+                            message: "field \(i + 1) has bytes that are not valid \(decoder.encoding.rawValue)",
+                            raw: normalizer.maskedRaw(lossy)))
+                }
+                fields.append(text)
+            }
+            line = record.line
         }
-        switch normalizer.normalize(fields, line: record.line) {
+        switch normalizer.normalize(fields, line: line) {
         case .success(let order): return .order(order)
         case .failure(let reject): return .reject(reject)
         }
     }
 
     /// Reads rows until one names the order id and the received time; rows above it are titles.
-    private func findHeader(
-        reader: CSVReader, file: String, encoding: PipelineConfig.Encoding, extra: [Field: [String]]
-    ) throws -> HeaderMap {
-        let decoder = TextDecoder(encoding: encoding)
+    private func findHeader(in source: RowSource, file: String, decoder: TextDecoder, extra: [Field: [String]]) throws
+        -> HeaderMap
+    {
         var best: (map: HeaderMap, line: Int)?
-        for _ in 0..<headerSearchRows {
-            guard let record = try reader.next() else { break }
-            if record.isBlank { continue }
-            let cells = (0..<record.fieldCount).map { decoder.decodeLossy(record.field($0)) }
+        var searched = 0
+        while searched < headerSearchRows, let row = try source.next() {
+            let line: Int
+            let cells: [String]
+            switch row {
+            case .bytes(let record):
+                if record.isBlank { continue }
+                (line, cells) = (record.line, (0..<record.fieldCount).map { decoder.decodeLossy(record.field($0)) })
+            case .cells(let at, let fields):
+                if fields.allSatisfy({ $0.trimmed.isEmpty }) { continue }
+                (line, cells) = (at, fields)
+            case .broken(let at, let message):
+                throw HotlineError.invalid([Diagnostic(file: file, line: at, message)])
+            }
+            searched += 1
             let map = HeaderMap(headers: cells, extra: extra)
             if map.isUsable {
-                if record.line > 1 {
-                    Log.info("ingest: \(file): header on line \(record.line), rows above it skipped as a title")
-                }
+                if line > 1 { Log.info("ingest: \(file): header on line \(line), rows above it skipped as a title") }
                 return map
             }
-            if map.mappedCount > (best?.map.mappedCount ?? 1) { best = (map, record.line) }
+            if map.mappedCount > (best?.map.mappedCount ?? 1) { best = (map, line) }
         }
         if let best {
             let missing = best.map.missingRequired.map(\.label).joined(separator: ", ")
@@ -285,5 +331,47 @@ final class OrderWriter {
                 key, runID, summary.encoding, summary.read, summary.inserted, summary.updated, summary.unchanged,
                 summary.rejected,
             ])
+    }
+}
+
+/// Where rows come from: a CSV file, a worksheet, or an XML export.
+protocol RowSource: AnyObject {
+    /// The next row, or nil at the end.
+    func next() throws -> SourceRow?
+}
+
+extension XLSXReader: RowSource {}
+extension XMLRecordReader: RowSource {}
+
+/// CSV records as rows; decoding waits for the transformer's thread.
+final class CSVRowSource: RowSource {
+    let reader: CSVReader
+
+    init(reader: CSVReader) { self.reader = reader }
+
+    func next() throws -> SourceRow? { try reader.next().map { .bytes($0) } }
+}
+
+/// The kind of an export, told by its first bytes rather than its name.
+enum ExportFormat {
+    case csv, xlsx, xml
+
+    static func detect(path: String) throws -> ExportFormat {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw HotlineError.failed("cannot open \(path)") }
+        defer { try? handle.close() }
+        let head = [UInt8](handle.readData(ofLength: 512))
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .xlsx }
+        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            throw HotlineError.failed(
+                "\(path): a password-protected workbook or an old .xls file; save it as .xlsx without a password")
+        }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".xlsx") || lower.hasSuffix(".xlsm") {
+            throw HotlineError.failed(
+                "\(path): not a ZIP archive, so not a readable .xlsx file (truncated or corrupt?)")
+        }
+        let text = head.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(head.dropFirst(3)) : head
+        if text.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == 0x3C { return .xml }
+        return .csv
     }
 }

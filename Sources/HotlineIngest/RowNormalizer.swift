@@ -18,11 +18,21 @@ public struct RowNormalizer: Sendable {
     public let map: HeaderMap
     public let file: String
     public let salt: String
+    /// For workbooks: a date field holding a plain number is an Excel serial in this system.
+    public var dateSystem: ExcelDateSystem?
 
-    public init(map: HeaderMap, file: String, salt: String) {
+    public init(map: HeaderMap, file: String, salt: String, dateSystem: ExcelDateSystem? = nil) {
         self.map = map
         self.file = file
         self.salt = salt
+        self.dateSystem = dateSystem
+    }
+
+    /// A date field's value: text in any of the export forms, or in a workbook a serial number.
+    func date(_ text: String) -> LocalDateTime? {
+        if let date = LocalDateTime.parse(text) { return date }
+        guard let dateSystem, let serial = Double(text) else { return nil }
+        return LocalDateTime.fromExcelSerial(serial, system: dateSystem)
     }
 
     public func normalize(_ fields: [String], line: Int) -> Result<Order, Reject> {
@@ -42,16 +52,16 @@ public struct RowNormalizer: Sendable {
         guard let receivedText = value(.receivedAt) else {
             return reject(.date, "no \(Field.receivedAt.label)")
         }
-        guard let received = LocalDateTime.parse(receivedText) else {
+        guard let received = date(receivedText) else {
             return reject(.date, "unreadable \(Field.receivedAt.label) '\(receivedText)'")
         }
         var order = Order(id: id, receivedAt: received, sourceFile: file, sourceLine: line)
         for (field, path) in [(Field.closedAt, \Order.closedAt), (.deadlineAt, \Order.deadlineAt)] {
             guard let text = value(field) else { continue }
-            guard let date = LocalDateTime.parse(text) else {
+            guard let value = date(text) else {
                 return reject(.date, "unreadable \(field.label) '\(text)'")
             }
-            order[keyPath: path] = date
+            order[keyPath: path] = value
         }
         let names = [value(.callerName)].compactMap { $0 }
         func masked(_ field: Field) -> String? {

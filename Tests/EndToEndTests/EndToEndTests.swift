@@ -189,6 +189,32 @@ import Testing
         #expect(dir.read("mine/notes.txt") == "keep")
     }
 
+    @Test func workbooksPublishTheSameFiguresAsCSV() throws {
+        #expect(try runSmall().status == 0)
+        let fromCSV = dir.read("site/categories.csv")
+        let conf = dir.write(
+            "x.conf",
+            """
+            taxonomy = \(Fixtures.taxonomy)
+            communities = \(Fixtures.path("Fixtures/small/communities.csv"))
+            [xlsx]
+            sheet = 工单明细
+
+            """)
+        let r = try hotline([
+            "run", "--config", conf, "--store", dir.file("x.sqlite"), "--out", dir.file("xsite"),
+            Fixtures.path("Fixtures/xlsx/small-a.xlsx"), Fixtures.path("Fixtures/xlsx/small-b.xlsx"),
+        ])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("small-a.xlsx:10: error: unreadable 受理时间 '2021-13-45 99:99'"))
+        #expect(dir.read("xsite/categories.csv") == fromCSV)
+        let bomb = try hotline([
+            "ingest", "--config", conf, "--store", dir.file("x.sqlite"), Fixtures.path("Fixtures/hostile/bomb.xlsx"),
+        ])
+        #expect(bomb.status == 1)
+        #expect(bomb.stderr.contains("refused as a possible zip bomb"))
+    }
+
     @Test func runtimeErrorsExit1() throws {
         let missing = try hotline(["status", "--store", dir.file("none.sqlite")])
         #expect(missing.status == 1)

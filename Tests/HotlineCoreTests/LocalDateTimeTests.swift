@@ -38,3 +38,35 @@ import Testing
         #expect(LocalDateTime(year: 2021, month: 1, day: 1) < LocalDateTime(year: 2021, month: 1, day: 1, second: 1))
     }
 }
+
+@Suite struct ExcelSerialTests {
+    @Test(arguments: [
+        (1.0, "1900-01-01 00:00:00"), (59.0, "1900-02-28 00:00:00"), (61.0, "1900-03-01 00:00:00"),
+        (44_197.0, "2021-01-01 00:00:00"), (44_260.5, "2021-03-05 12:00:00"),
+        (44_260.598622685185, "2021-03-05 14:22:01"), (44_196.99998, "2020-12-31 23:59:58"),
+        (44_196.999999, "2021-01-01 00:00:00"),
+    ])
+    func windowsSerials(serial: Double, expected: String) {
+        #expect(LocalDateTime.fromExcelSerial(serial, system: .from1900)?.description == expected)
+    }
+
+    @Test func theFictitiousLeapDayAndNonsenseAreRefused() {
+        #expect(LocalDateTime.fromExcelSerial(60, system: .from1900) == nil)
+        #expect(LocalDateTime.fromExcelSerial(0.5, system: .from1900) == nil)
+        #expect(LocalDateTime.fromExcelSerial(-3, system: .from1900) == nil)
+        #expect(LocalDateTime.fromExcelSerial(.nan, system: .from1900) == nil)
+        #expect(LocalDateTime.fromExcelSerial(9_999_999, system: .from1900) == nil)
+    }
+
+    @Test func macSerialsAre1462DaysBehind() {
+        #expect(LocalDateTime.fromExcelSerial(0, system: .from1904)?.description == "1904-01-01 00:00:00")
+        #expect(LocalDateTime.fromExcelSerial(42_798.5, system: .from1904)?.description == "2021-03-05 12:00:00")
+    }
+
+    @Test func dayNumberRoundTrips() {
+        for days in stride(from: -30_000, through: 80_000, by: 997) {
+            #expect(LocalDateTime(dayNumber: days).dayNumber == days)
+        }
+        #expect(LocalDateTime(dayNumber: 0, seconds: 3_661).description == "1970-01-01 01:01:01")
+    }
+}
