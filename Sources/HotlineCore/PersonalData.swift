@@ -140,7 +140,7 @@ public enum PersonalData {
 
 extension String {
     /// Whether `other`'s UTF-8 bytes occur in this string's (no Foundation, no allocation).
-    func utf8Contains(_ other: String) -> Bool {
+    public func utf8Contains(_ other: String) -> Bool {
         let needle = Array(other.utf8)
         guard let first = needle.first else { return true }
         let hay = utf8

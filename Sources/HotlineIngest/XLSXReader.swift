@@ -57,7 +57,16 @@ struct SharedStrings {
 
 /// Excel writes control characters in text as `_xHHHH_` (`_x000D_` for CR).
 func unescapeExcel(_ text: String) -> String {
-    guard text.contains("_x") else { return text }
+    var marked = false
+    var previous: UInt8 = 0
+    for byte in text.utf8 {
+        if previous == UInt8(ascii: "_") && byte == UInt8(ascii: "x") {
+            marked = true
+            break
+        }
+        previous = byte
+    }
+    guard marked else { return text }
     var out = ""
     var rest = Substring(text)
     while let start = rest.range(of: "_x") {
@@ -180,12 +189,17 @@ final class XLSXReader: @unchecked Sendable {
         while try stream.read() {
             switch stream.nodeType {
             case .element where stream.nameIs("c"):
-                var reference: String?
+                var referenced: Int?
                 var type: String?
-                for a in stream.attributes() {
-                    if a.name == "r" { reference = a.value } else if a.name == "t" { type = a.value }
+                stream.forEachAttribute { name, value in
+                    guard name[1] == 0 else { return }
+                    if name[0] == UInt8(ascii: "r") {
+                        referenced = Self.column(value)
+                    } else if name[0] == UInt8(ascii: "t") {
+                        type = String(cString: value)
+                    }
                 }
-                let column = reference.flatMap(Self.column) ?? nextColumn
+                let column = referenced ?? nextColumn
                 nextColumn = column + 1
                 let value = try cellValue(type: type)
                 guard column < 16_384 else { continue }
@@ -235,15 +249,16 @@ final class XLSXReader: @unchecked Sendable {
 
     /// `C7` → 2 (zero-based column).
     static func column(_ reference: String) -> Int? {
+        reference.withCString { $0.withMemoryRebound(to: UInt8.self, capacity: 4) { column($0) } }
+    }
+
+    /// The column of a NUL-terminated cell reference.
+    static func column(_ reference: UnsafePointer<UInt8>) -> Int? {
         var n = 0
         var letters = 0
-        for u in reference.utf8 {
-            if u >= 65 && u <= 90 {
-                n = n * 26 + Int(u - 64)
-                letters += 1
-            } else {
-                break
-            }
+        while letters < 4, reference[letters] >= 65, reference[letters] <= 90 {
+            n = n * 26 + Int(reference[letters] - 64)
+            letters += 1
         }
         return letters == 0 || letters > 3 ? nil : n - 1
     }

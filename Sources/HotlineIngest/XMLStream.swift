@@ -175,6 +175,18 @@ final class XMLStream {
         return out
     }
 
+    /// Calls `body` with each attribute's local name and value as libxml2 holds them (NUL-terminated
+    /// UTF-8, valid only during the call), without making Strings.
+    func forEachAttribute(_ body: (UnsafePointer<UInt8>, UnsafePointer<UInt8>) -> Void) {
+        guard xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return }
+        repeat {
+            if let name = xmlTextReaderConstLocalName(reader), let value = xmlTextReaderConstValue(reader) {
+                body(name, value)
+            }
+        } while xmlTextReaderMoveToNextAttribute(reader) == 1
+        xmlTextReaderMoveToElement(reader)
+    }
+
     /// One attribute's value, by local name.
     func attribute(_ name: StaticString) -> String? {
         guard xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return nil }
