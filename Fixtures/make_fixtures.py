@@ -96,6 +96,25 @@ def openpyxl_1904():
     wb.save(os.path.join(HERE, "xlsx", "mac-1904.xlsx"))
 
 
+def xlsxwriter_types():
+    """Booleans, formula results (cached values), an error, a gap row and a sparse row."""
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(os.path.join(HERE, "xlsx", "cell-types.xlsx"))
+    ws = wb.add_worksheet("工单")
+    ws.write_row(0, 0, ["工单编号", "受理时间", "诉求内容", "办理时限", "诉求渠道", "问题分类"])
+    ws.write_string(1, 0, "T1")
+    ws.write_string(1, 1, "2021-05-01 08:00:00")
+    ws.write_formula(1, 2, '=CONCATENATE("路灯","坏了")', None, "路灯坏了")
+    ws.write_formula(1, 3, "=2+3", None, 5)
+    ws.write_boolean(1, 4, True)
+    ws.write_formula(1, 5, "=1/0", None, "#DIV/0!")
+    # Row 3 left out entirely; row 4 has only its first and last cells.
+    ws.write_string(3, 0, "T2")
+    ws.write_number(3, 1, 44317.5)  # a serial written as a plain number: 2021-05-01 12:00
+    ws.write_string(3, 5, "市政")
+    wb.close()
+
+
 def xml_exports():
     from xml.sax.saxutils import escape, quoteattr
     rows = [dict(zip(a_header, r)) for r in a_rows]
@@ -190,6 +209,7 @@ def hostile():
 openpyxl_a()
 xlsxwriter_b()
 openpyxl_1904()
+xlsxwriter_types()
 xml_exports()
 hostile()
 print("fixtures written")

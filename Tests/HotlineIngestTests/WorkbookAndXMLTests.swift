@@ -158,6 +158,30 @@ import Testing
         #expect(text == "text & more")
     }
 
+    @Test func everyCellTypeLandsInItsColumn() throws {
+        let reader = try XLSXReader(
+            path: Fixtures.path("Fixtures/xlsx/cell-types.xlsx"), display: "cell-types.xlsx", sheet: nil,
+            limits: ZipLimits())
+        var rows: [(Int, [String])] = []
+        while let row = try reader.next() {
+            guard case .cells(let line, let fields) = row else {
+                Issue.record("unexpected \(row)")
+                continue
+            }
+            rows.append((line, fields))
+        }
+        #expect(rows.map(\.0) == [1, 2, 4])
+        #expect(rows[1].1 == ["T1", "2021-05-01 08:00:00", "路灯坏了", "5", "TRUE", "#DIV/0!"])
+        #expect(rows[2].1 == ["T2", "44317.5", "", "", "", "市政"])
+
+        let (store, _) = try ingest([Fixtures.path("Fixtures/xlsx/cell-types.xlsx")], config: config(), store: "t.sqlite")
+        let stored = try store.db.rows("SELECT id, received_at, content, deadline_days FROM orders ORDER BY id")
+        #expect(stored == [
+            [.text("T1"), .text("2021-05-01 08:00:00"), .text("路灯坏了"), .int(5)],
+            [.text("T2"), .text("2021-05-01 12:00:00"), .null, .null],
+        ])
+    }
+
     @Test func cellHelpers() {
         #expect(XLSXReader.column("A1") == 0)
         #expect(XLSXReader.column("C7") == 2)
