@@ -20,6 +20,7 @@ public struct AggregateStage {
 
     @discardableResult
     public func run() throws -> StageCounts {
+        let handling = try HandlingSettings(config: config)
         var reference: [CommunityInfo] = []
         if let path = config.communities {
             let (rows, problems) = try CommunityTable.load(path: path)
@@ -57,6 +58,11 @@ public struct AggregateStage {
             let areas = areaCounts(cube, reference: reference)
             try writeAreas(db, areas: areas, reference: reference)
             try writeSummary(db, total: total, unclassified: cube.unclassified)
+            try Handling(db: db, settings: handling).run()
+            let insertSetting = try db.prepare("INSERT INTO agg_summary(key, value) VALUES(?, ?)")
+            for (i, (name, text)) in handling.description.enumerated() {
+                try insertSetting.run(["handling.\(i).\(name)", text])
+            }
             return StageCounts(
                 rowsIn: total, rowsOut: total,
                 message: "\(cube.categoryCount) categories, \(areas.count) street/community pairs")

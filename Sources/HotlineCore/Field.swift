@@ -22,6 +22,9 @@ public enum Field: Int, CaseIterable, Sendable {
     case closedAt
     case status
     case satisfaction
+    case contacted
+    case resolved
+    case satisfiedFlag
 
     /// The name a column file (`columns.tsv`) uses for the field.
     public var key: String {
@@ -31,6 +34,7 @@ public enum Field: Int, CaseIterable, Sendable {
         case .deadlineDays: "deadline_days"
         case .deadlineAt: "deadline_at"
         case .closedAt: "closed_at"
+        case .satisfiedFlag: "satisfied"
         default: "\(self)"
         }
     }
@@ -65,6 +69,9 @@ public enum Field: Int, CaseIterable, Sendable {
         case .closedAt: "办结时间"
         case .status: "办理状态"
         case .satisfaction: "回访满意度"
+        case .contacted: "是否联系"
+        case .resolved: "是否解决"
+        case .satisfiedFlag: "是否满意"
         }
     }
 
@@ -93,6 +100,9 @@ public enum Field: Int, CaseIterable, Sendable {
         case .closedAt: ["办结时间", "完成时间"]
         case .status: ["办理状态", "工单状态"]
         case .satisfaction: ["回访满意度", "满意度", "评价结果"]
+        case .contacted: ["是否联系", "是否联系诉求人", "联系情况"]
+        case .resolved: ["是否解决", "解决情况", "问题是否解决"]
+        case .satisfiedFlag: ["是否满意"]
         }
     }
 

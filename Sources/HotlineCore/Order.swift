@@ -18,6 +18,10 @@ public struct Order: Sendable, Equatable {
     public var closedAt: LocalDateTime?
     public var status: String?
     public var satisfaction: String?
+    /// The callback's yes/no answers, where the export has those columns.
+    public var contacted: Bool?
+    public var resolved: Bool?
+    public var satisfiedFlag: Bool?
     /// A salted SHA-256 of the caller's phone number: equal for the same caller, never reversible.
     public var callerKey: String?
     public var sourceFile: String
@@ -45,6 +49,10 @@ public struct Order: Sendable, Equatable {
             status, satisfaction, callerKey,
         ]
         for part in parts { h.update(part ?? "\u{0}") }
+        // Added later: hashed only when present, so older orders keep their fingerprints.
+        for (tag, flag) in [("c", contacted), ("r", resolved), ("s", satisfiedFlag)] {
+            if let flag { h.update(tag + (flag ? "1" : "0")) }
+        }
         return h.hex
     }
 }

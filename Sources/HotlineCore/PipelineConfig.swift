@@ -34,11 +34,20 @@ public struct PipelineConfig: Sendable {
     /// Every `section.key` the file set, for settings a later stage reads itself.
     public private(set) var values: [String: (value: String, line: Int)] = [:]
 
+    /// A problem with the setting `key` (`section.key`), at its line.
+    public func problem(_ key: String, _ message: String) -> Diagnostic {
+        Diagnostic(file: file ?? "(defaults)", line: values[key]?.line, "\(key): \(message)")
+    }
+
     /// Settings recognised in each section; anything else is an error.
     public static let knownKeys: [String: Set<String>] = [
         "pipeline": ["name", "inputs", "encoding", "taxonomy", "columns", "communities", "store", "out"],
         "classify": ["fallback"],
         "xlsx": ["sheet"],
+        "handling": [
+            "valid_callback", "satisfied", "resolved", "responded", "weights", "min_volume", "days", "holidays",
+            "deadlines", "default_deadline", "report_date", "repeat_days",
+        ],
         "xml": ["record"],
     ]
 

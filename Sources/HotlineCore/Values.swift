@@ -26,6 +26,14 @@ public enum Values {
         return s
     }
 
+    /// 是 or 否, as the callback's yes/no columns (是否联系, 是否解决, 是否满意) write them.
+    public static func yesNo(_ raw: String) -> Bool? {
+        let s = raw.trimmed.lowercased()
+        if ["是", "已联系", "已解决", "满意", "y", "yes", "1", "true", "√"].contains(s) { return true }
+        if ["否", "未联系", "未解决", "不满意", "n", "no", "0", "false", "×"].contains(s) { return false }
+        return nil
+    }
+
     public static let statuses = ["办理中", "已办结", "退回", "超期"]
     public static let satisfactions = ["满意", "基本满意", "不满意", "未回访"]
     public static let kinds = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]

@@ -253,12 +253,15 @@ final class OrderWriter {
     private let insertStatement: Statement
     private let updateStatement: Statement
     private let rejectStatement: Statement
+    private let previousStatement: Statement
+    private let historyStatement: Statement
 
     /// Parameter N of both statements is column N of this list.
     private static let columns = [
         "id", "received_at", "month", "channel", "kind", "district", "street", "community", "address",
         "operator_category", "title", "content", "unit", "deadline_days", "deadline_at", "closed_at", "status",
-        "satisfaction", "caller_key", "source_file", "source_line", "fingerprint", "run_id",
+        "satisfaction", "caller_key", "source_file", "source_line", "fingerprint", "run_id", "contacted", "resolved",
+        "satisfied_flag",
     ]
 
     init(db: Database, runID: Int) throws {
@@ -273,6 +276,14 @@ final class OrderWriter {
             "UPDATE orders SET \(assignments.joined(separator: ", ")) WHERE id = ?1 AND fingerprint <> ?22")
         rejectStatement = try db.prepare(
             "INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(?, ?, ?, ?, ?, ?)")
+        previousStatement = try db.prepare(
+            "SELECT seq, fingerprint, coalesce(status, ''), coalesce(satisfaction, ''), coalesce(closed_at, '') FROM orders WHERE id = ?"
+        )
+        historyStatement = try db.prepare(
+            """
+            INSERT OR IGNORE INTO order_history(order_seq, status, satisfaction, closed_at, run_id)
+            VALUES(?, ?, ?, ?, ?)
+            """)
     }
 
     /// Inserts a new order; replaces a stored one whose content differs; leaves an identical one.
@@ -281,6 +292,17 @@ final class OrderWriter {
         try bind(order, fingerprint: fingerprint, to: insertStatement)
         try insertStatement.execute()
         if db.changes == 1 { return .inserted }
+        // An order seen before: keep the version it replaces, to tell later that it was reopened.
+        try previousStatement.bind([order.id])
+        guard try previousStatement.step(), previousStatement.text(1) != fingerprint else {
+            previousStatement.reset()
+            return .unchanged
+        }
+        try historyStatement.run([
+            previousStatement.int(0), previousStatement.text(2) ?? "", previousStatement.text(3) ?? "",
+            previousStatement.text(4) ?? "", runID,
+        ])
+        previousStatement.reset()
         try bind(order, fingerprint: fingerprint, to: updateStatement)
         try updateStatement.execute()
         return db.changes == 1 ? .updated : .unchanged
@@ -310,6 +332,9 @@ final class OrderWriter {
         try s.bind(21, order.sourceLine)
         try s.bind(22, fingerprint)
         try s.bind(23, runID)
+        try s.bind(24, order.contacted.map { $0 ? 1 : 0 })
+        try s.bind(25, order.resolved.map { $0 ? 1 : 0 })
+        try s.bind(26, order.satisfiedFlag.map { $0 ? 1 : 0 })
     }
 
     func insert(_ reject: Reject, file: String) throws {

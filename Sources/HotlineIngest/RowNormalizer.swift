@@ -79,6 +79,9 @@ public struct RowNormalizer: Sendable {
         order.status = value(.status).flatMap(Values.status)
         order.satisfaction = value(.satisfaction).flatMap(Values.satisfaction)
         order.deadlineDays = value(.deadlineDays).flatMap(leadingNumber)
+        order.contacted = value(.contacted).flatMap(Values.yesNo)
+        order.resolved = value(.resolved).flatMap(Values.yesNo)
+        order.satisfiedFlag = value(.satisfiedFlag).flatMap(Values.yesNo)
         let levels = [Field.category1, .category2, .category3].compactMap(value)
         order.operatorCategory = masked(.category) ?? (levels.isEmpty ? nil : levels.joined(separator: " / "))
         if let phone = value(.phone).flatMap(PersonalData.normalizedPhone) {

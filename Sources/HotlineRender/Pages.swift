@@ -3,8 +3,10 @@ import HotlineCore
 extension Report {
     /// Every published file by name: `index.html` and one CSV per table.
     func files() -> [String: String] {
-        var files: [String: String] = ["index.html": indexPage()]
-        for (name, table) in tables() { files[name] = table.text }
+        var files: [String: String] = [
+            "index.html": indexPage(), "handling.html": handling.page(name: summary["pipeline"] ?? "12345 热线工单分析"),
+        ]
+        for (name, table) in tables() + handling.tables() { files[name] = table.text }
         return files
     }
 
@@ -83,7 +85,7 @@ extension Report {
             </head>
             <body>
             <header><h1>\(h(name))</h1>
-            <p>12345 政务服务便民热线工单分析 · 统计期间 \(first) 至 \(last) · 生成于 \(h(summary["generated_at"] ?? ""))</p></header>
+            <p>12345 政务服务便民热线工单分析 · 统计期间 \(first) 至 \(last) · 生成于 \(h(summary["generated_at"] ?? "")) · <a href="handling.html">办理情况与排名</a></p></header>
             <section class="cards">
 
             """

@@ -38,6 +38,7 @@ struct Report {
     var areas: [Area]
     var areaCategories: [(street: String, community: String, category: String, n: Int)]
     var rejects: [RejectRow]
+    var handling: HandlingReport
 
     var total: Int { Int(summary["orders"] ?? "") ?? 0 }
 
@@ -81,7 +82,8 @@ struct Report {
         }
         return Report(
             summary: summary, categories: categories, months: months, monthCategories: monthCategories,
-            streets: streets, areas: areas, areaCategories: areaCategories, rejects: rejects)
+            streets: streets, areas: areas, areaCategories: areaCategories, rejects: rejects,
+            handling: try HandlingReport.load(from: db, summary: summary))
     }
 
     /// The reject reason as the page names it.

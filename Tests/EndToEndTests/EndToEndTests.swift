@@ -91,7 +91,7 @@ import Testing
     @Test func noNameOrPhoneNumberInAnyPublishedFile() throws {
         #expect(try runSmall().status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: site)
-        #expect(files.count == 9)
+        #expect(files.count == 16)
         let phone = try Regex("1[3-9][0-9]{9}")
         for name in files {
             let text = try String(contentsOfFile: site + "/" + name, encoding: .utf8)
@@ -213,6 +213,37 @@ import Testing
         ])
         #expect(bomb.status == 1)
         #expect(bomb.stderr.contains("refused as a possible zip bomb"))
+    }
+
+    @Test func handlingPageAndListsFromTheHandCountedFixture() throws {
+        let r = try hotline([
+            "run", "--config", Fixtures.path("Fixtures/handling/handling.conf"), "--store", store, "--out", site,
+        ])
+        #expect(r.status == 0)
+        #expect(
+            dir.read("site/handling_units.csv") == """
+                \u{FEFF}排名,承办单位,工单数,已办结,按时办结率(%),超期未办结,办结用时中位数(小时),办结用时第90百分位(小时),有效回访,响应率(%),解决率(%),满意率(%),综合得分\r
+                1,区城管和综合执法局,3,3,100.0,0,48.0,75.0,3,66.7,100.0,100.0,96.7\r
+                2,区住房和建设局,5,4,100.0,1,48.0,120.0,4,100.0,75.0,72.5,76.5\r
+                不排名,区教育局,2,2,100.0,0,1.0,1.0,1,100.0,100.0,100.0,100.0\r
+                不排名,区生态环境分局,2,2,100.0,0,24.0,48.0,2,100.0,50.0,45.0,53.0\r
+                不排名,区水务局,1,0,,1,,,0,,,,\r
+
+                """)
+        let monthly = try #require(dir.read("site/handling_monthly.csv"))
+        // 区住房和建设局 in March against January: no February row, so no month-over-month change.
+        #expect(monthly.contains("承办单位,区住房和建设局,2021-03,,2,1,100.0,1,96.0,96.0,1,100.0,0.0,0.0,10.0,,,,\r\n"))
+        #expect(monthly.contains("承办单位,区城管和综合执法局,2021-03,,2,2,100.0,0,48.0,48.0,2,50.0,100.0,100.0,95.0,,,,\r\n"))
+        let html = try #require(dir.read("site/handling.html"))
+        for text in ["承办单位排名", "不排名", "督办清单（督）", "共 6 条", "提级清单", "共 2 条", "2021年1月</th><th>2月</th><th>3月", "统计口径"] {
+            #expect(html.contains(text), "handling.html lacks \(text)")
+        }
+        #expect(dir.read("site/supervision.csv")?.contains("H13,超期未办结,区水务局,南湾街道,沙湾社区,供水供电,") == true)
+        #expect(dir.read("site/index.html")?.contains("href=\"handling.html\"") == true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: site) {
+            let text = dir.read("site/" + name) ?? ""
+            #expect(!text.contains("13900009999") && !text.contains("13800000001"), "\(name) holds a phone number")
+        }
     }
 
     @Test func runtimeErrorsExit1() throws {

@@ -174,12 +174,14 @@ import Testing
         #expect(rows[1].1 == ["T1", "2021-05-01 08:00:00", "路灯坏了", "5", "TRUE", "#DIV/0!"])
         #expect(rows[2].1 == ["T2", "44317.5", "", "", "", "市政"])
 
-        let (store, _) = try ingest([Fixtures.path("Fixtures/xlsx/cell-types.xlsx")], config: config(), store: "t.sqlite")
+        let (store, _) = try ingest(
+            [Fixtures.path("Fixtures/xlsx/cell-types.xlsx")], config: config(), store: "t.sqlite")
         let stored = try store.db.rows("SELECT id, received_at, content, deadline_days FROM orders ORDER BY id")
-        #expect(stored == [
-            [.text("T1"), .text("2021-05-01 08:00:00"), .text("路灯坏了"), .int(5)],
-            [.text("T2"), .text("2021-05-01 12:00:00"), .null, .null],
-        ])
+        #expect(
+            stored == [
+                [.text("T1"), .text("2021-05-01 08:00:00"), .text("路灯坏了"), .int(5)],
+                [.text("T2"), .text("2021-05-01 12:00:00"), .null, .null],
+            ])
     }
 
     @Test func cellHelpers() {

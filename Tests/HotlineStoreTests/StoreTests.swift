@@ -1,7 +1,8 @@
 import HotlineCore
-import HotlineStore
 import TestSupport
 import Testing
+
+@testable import HotlineStore
 
 @Suite struct StoreTests {
     @Test func createsTheSchemaAtTheCurrentVersionInWALMode() throws {
@@ -84,5 +85,27 @@ import Testing
         #expect(a == b)
         #expect(a.count == 64)
         #expect(try Store(path: dir.file("other.sqlite")).salt() != a)
+    }
+}
+
+@Suite struct MigrationTests {
+    @Test func aVersion1StoreIsMigratedKeepingItsOrders() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("v1.sqlite")
+        do {
+            let db = try Database(path: path)
+            try db.execute(Store.migrations[0])
+            try db.execute("PRAGMA user_version = 1")
+            try db.execute(
+                """
+                INSERT INTO orders(id, received_at, month, source_file, source_line, fingerprint, run_id)
+                VALUES('OLD1', '2021-01-01 00:00:00', '2021-01', 'a.csv', 2, 'f', 1)
+                """)
+        }
+        let store = try Store(path: path)
+        #expect(try store.db.scalar("PRAGMA user_version") == Store.schemaVersion)
+        #expect(Store.schemaVersion == 2)
+        #expect(try store.db.rows("SELECT id, contacted FROM orders") == [[.text("OLD1"), .null]])
+        #expect(try store.db.scalar("SELECT count(*) FROM order_history") == 0)
     }
 }

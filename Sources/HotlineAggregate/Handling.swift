@@ -1,0 +1,276 @@
+import HotlineCore
+import HotlineStore
+
+/// How each unit (承办单位) and street handles its orders: the figures of the closed loop, per month
+/// and for the whole period, and the lists an analyst acts on. Part of the aggregate stage.
+///
+/// Orders whose data lies (closed before received, closed without a close time, deadlines of zero
+/// or absurd size) are counted in the data-quality table and kept out of what they would distort.
+struct Handling {
+    static let unsatisfied: Set<String> = ["不满意", "基本满意"]
+    static let closed = "已办结"
+
+    let db: Database
+    let settings: HandlingSettings
+
+    private struct Tally {
+        var n = 0
+        var closed = 0
+        var onTime = 0
+        var onTimeBase = 0
+        var overdueOpen = 0
+        var valid = 0
+        var responded = 0
+        var resolved = 0
+        var satisfied = 0.0
+    }
+
+    private struct Key: Hashable {
+        var scope: String
+        var name: String
+        var month: String
+    }
+
+    func run() throws {
+        try db.execute(
+            """
+            DELETE FROM agg_handling; DELETE FROM agg_supervision; DELETE FROM agg_escalation; DELETE FROM agg_quality;
+            CREATE TEMP TABLE IF NOT EXISTS durations(scope TEXT, name TEXT, month TEXT, seconds INTEGER);
+            DELETE FROM durations;
+            """)
+        let now = try reportDate()
+        var tallies: [Key: Tally] = [:]
+        var quality: [String: (n: Int, examples: [String])] = [:]
+        func flag(_ issue: String, _ id: String) {
+            var q = quality[issue] ?? (0, [])
+            q.n += 1
+            if q.examples.count < 5 { q.examples.append(id) }
+            quality[issue] = q
+        }
+        let insertDuration = try db.prepare("INSERT INTO durations VALUES(?, ?, ?, ?)")
+        let insertSupervision = try db.prepare(
+            "INSERT OR REPLACE INTO agg_supervision VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let scan = try db.prepare(
+            """
+            SELECT o.id, coalesce(o.unit, ''), coalesce(o.street, ''), coalesce(o.community, ''), coalesce(o.kind, ''),
+                o.received_at, o.closed_at, o.deadline_days, o.deadline_at, coalesce(o.status, ''), o.satisfaction,
+                o.contacted, o.resolved, o.satisfied_flag, coalesce(c.category, '（未分类）'), o.month
+            FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
+            """)
+        while try scan.step() {
+            let id = scan.text(0) ?? ""
+            let unit = place(scan.text(1))
+            let street = place(scan.text(2))
+            guard let received = scan.text(5).flatMap(LocalDateTime.parse) else { continue }
+            let status = scan.text(9) ?? ""
+            let isClosed = status == Self.closed
+            var closedAt = scan.text(6).flatMap(LocalDateTime.parse)
+            if isClosed && closedAt == nil { flag("已办结但无办结时间", id) }
+            if let c = closedAt, c < received {
+                flag("办结时间早于受理时间", id)
+                closedAt = nil
+            }
+            let deadline = deadlineOf(
+                id: id, received: received, kind: scan.text(4) ?? "", days: scan.isNull(7) ? nil : scan.int(7),
+                at: scan.text(8).flatMap(LocalDateTime.parse), flag: flag)
+            let satisfaction = scan.text(10)
+            let flags = (11...13).map { scan.isNull($0) ? nil : scan.int($0) == 1 }
+            let month = scan.text(15) ?? ""
+            let keys = [
+                Key(scope: "unit", name: unit, month: ""), Key(scope: "unit", name: unit, month: month),
+                Key(scope: "street", name: street, month: ""), Key(scope: "street", name: street, month: month),
+            ]
+            let valid = satisfaction.map { settings.validCallback.contains($0) } == true || flags.contains { $0 != nil }
+            let overdue = !isClosed && now > deadline
+            for key in keys {
+                var t = tallies[key] ?? Tally()
+                t.n += 1
+                if isClosed { t.closed += 1 }
+                if let c = closedAt {
+                    t.onTimeBase += 1
+                    if c <= deadline { t.onTime += 1 }
+                }
+                if overdue { t.overdueOpen += 1 }
+                if valid {
+                    t.valid += 1
+                    if flags[0] ?? satisfaction.map({ settings.responded.contains($0) }) ?? false { t.responded += 1 }
+                    if flags[1] ?? satisfaction.map({ settings.resolved.contains($0) }) ?? false { t.resolved += 1 }
+                    t.satisfied += satisfaction.flatMap { settings.satisfied[$0] } ?? (flags[2] == true ? 1 : 0)
+                }
+                tallies[key] = t
+                if let c = closedAt {
+                    try insertDuration.run([
+                        key.scope, key.name, key.month, c.secondsSinceEpoch - received.secondsSinceEpoch,
+                    ])
+                }
+            }
+            let community = place(scan.text(3))
+            let category = scan.text(14) ?? ""
+            if overdue {
+                try insertSupervision.run([
+                    id, "超期未办结", unit, street, community, category, received.description, deadline.description,
+                    days(now.secondsSinceEpoch - deadline.secondsSinceEpoch), satisfaction,
+                ])
+            } else if isClosed, let s = satisfaction, Self.unsatisfied.contains(s) {
+                let late = closedAt.map { max(0, $0.secondsSinceEpoch - deadline.secondsSinceEpoch) } ?? 0
+                try insertSupervision.run([
+                    id, "回访\(s)", unit, street, community, category, received.description, deadline.description,
+                    days(late), s,
+                ])
+            }
+        }
+        try db.execute("CREATE INDEX IF NOT EXISTS temp.durations_by_group ON durations(scope, name, month, seconds)")
+        try write(tallies)
+        try escalations()
+        let insertQuality = try db.prepare("INSERT INTO agg_quality VALUES(?, ?, ?)")
+        for (issue, q) in quality { try insertQuality.run([issue, q.n, q.examples.joined(separator: "、")]) }
+    }
+
+    private func place(_ name: String?) -> String {
+        guard let name, !name.isEmpty else { return AggregateStage.unknownPlace }
+        return name
+    }
+
+    private func days(_ seconds: Int) -> Double { (Double(seconds) / 8_640).rounded() / 10 }
+
+    /// "Now" for open orders: the setting, else the latest time in the data.
+    private func reportDate() throws -> LocalDateTime {
+        if let date = settings.reportDate { return date }
+        let latest = try db.scalarText("SELECT max(max(received_at), coalesce(max(closed_at), '')) FROM orders")
+        return latest.flatMap(LocalDateTime.parse) ?? LocalDateTime.now()
+    }
+
+    /// The order's own 截止时间, else 办理时限 days, else the default for its kind; absurd ones are flagged.
+    private func deadlineOf(
+        id: String, received: LocalDateTime, kind: String, days: Int?, at: LocalDateTime?,
+        flag: (String, String) -> Void
+    ) -> LocalDateTime {
+        if let at {
+            let span = at.secondsSinceEpoch - received.secondsSinceEpoch
+            if span >= 0 && span <= 730 * 86_400 { return at }
+            flag(span < 0 ? "截止时间早于受理时间" : "截止时间超过两年", id)
+        }
+        var allowed = settings.deadlines[kind] ?? settings.defaultDeadline
+        if let days {
+            if days <= 0 {
+                flag("办理时限为 0 或负数", id)
+            } else if days > 365 {
+                flag("办理时限超过 365 天", id)
+            } else {
+                allowed = days
+            }
+        }
+        return add(days: allowed, to: received)
+    }
+
+    /// Calendar days: the same time `n` days later. Working days: the end of the n-th working day
+    /// after the day received.
+    func add(days n: Int, to t: LocalDateTime) -> LocalDateTime {
+        guard settings.workingDays else { return LocalDateTime(dayNumber: t.dayNumber + n, seconds: t.secondsOfDay) }
+        var day = t.dayNumber
+        var left = n
+        while left > 0 {
+            day += 1
+            if settings.holidays.isWorking(day) { left -= 1 }
+        }
+        return LocalDateTime(dayNumber: day, seconds: 86_399)
+    }
+
+    private func write(_ tallies: [Key: Tally]) throws {
+        let insert = try db.prepare(
+            "INSERT INTO agg_handling VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)")
+        let w = settings.weights
+        let weightSum = w.response + w.resolution + w.satisfaction
+        for (key, t) in tallies {
+            let (median, p90) = try percentiles(key)
+            let valid = Double(t.valid)
+            let rates =
+                t.valid > 0 ? (Double(t.responded) / valid, Double(t.resolved) / valid, t.satisfied / valid) : nil
+            let composite = rates.map {
+                100 * (w.response * $0.0 + w.resolution * $0.1 + w.satisfaction * $0.2) / max(weightSum, 1e-9)
+            }
+            try insert.run([
+                key.scope, key.name, key.month, t.n, t.closed, t.onTime, t.onTimeBase, t.overdueOpen, median, p90,
+                t.valid, t.responded, t.resolved, t.satisfied, rates?.0, rates?.1, rates?.2, composite,
+            ])
+        }
+        // Rank within each scope and month; too few orders: listed, not ranked.
+        let groups = try db.rows("SELECT DISTINCT scope, month FROM agg_handling")
+        let update = try db.prepare("UPDATE agg_handling SET rank = ? WHERE scope = ? AND name = ? AND month = ?")
+        for g in groups {
+            let rows = try db.rows(
+                """
+                SELECT name FROM agg_handling WHERE scope = ? AND month = ? AND n >= ? AND composite IS NOT NULL
+                ORDER BY composite DESC, (on_time * 1.0 / max(on_time_base, 1)) DESC, name
+                """, [g[0], g[1], settings.minVolume])
+            for (i, r) in rows.enumerated() { try update.run([i + 1, g[0], r[0], g[1]]) }
+        }
+    }
+
+    /// Median and 90th percentile of the time to close in hours, by nearest rank.
+    private func percentiles(_ key: Key) throws -> (Double?, Double?) {
+        let count = try db.scalar(
+            "SELECT count(*) FROM durations WHERE scope = ? AND name = ? AND month = ?",
+            [key.scope, key.name, key.month])
+        guard count > 0 else { return (nil, nil) }
+        func rank(_ p: Double) throws -> Double {
+            let k = max(1, Int((p * Double(count)).rounded(.up)))
+            let seconds = try db.scalar(
+                "SELECT seconds FROM durations WHERE scope = ? AND name = ? AND month = ? ORDER BY seconds LIMIT 1 OFFSET ?",
+                [key.scope, key.name, key.month, k - 1])
+            return Double(seconds) / 3_600
+        }
+        return (try rank(0.5), try rank(0.9))
+    }
+
+    /// Orders still unsatisfied after repeated handling: reopened after an unsatisfied close, or the
+    /// same caller on the same matter again within `repeatDays` of an unsatisfied close.
+    private func escalations() throws {
+        let insert = try db.prepare("INSERT OR IGNORE INTO agg_escalation VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let reopened = try db.rows(
+            """
+            SELECT DISTINCT o.id, coalesce(o.unit, ''), coalesce(o.street, ''), coalesce(c.category, '（未分类）'),
+                o.received_at, o.satisfaction, o.status
+            FROM orders o JOIN order_history h ON h.order_seq = o.seq LEFT JOIN classified c ON c.order_seq = o.seq
+            WHERE h.status = '已办结' AND h.satisfaction IN ('不满意', '基本满意')
+              AND (coalesce(o.status, '') <> '已办结' OR coalesce(o.closed_at, '') <> h.closed_at)
+              AND (coalesce(o.status, '') <> '已办结' OR o.satisfaction IN ('不满意', '基本满意'))
+            """)
+        for r in reopened {
+            try insert.run([
+                r[0], "办结后回访不满意，重新办理仍未满意", "", place(r[1].text), place(r[2].text), r[3], r[4], r[5], r[6],
+            ])
+        }
+        let scan = try db.prepare(
+            """
+            SELECT o.id, o.caller_key, coalesce(c.category, '（未分类）'), o.received_at, coalesce(o.status, ''),
+                o.satisfaction, coalesce(o.unit, ''), coalesce(o.street, '')
+            FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
+            WHERE o.caller_key IS NOT NULL ORDER BY o.caller_key, 3, o.received_at, o.id
+            """)
+        var group = ""
+        var earlier: [(id: String, day: Int)] = []
+        while try scan.step() {
+            let id = scan.text(0) ?? ""
+            let key = (scan.text(1) ?? "") + "|" + (scan.text(2) ?? "")
+            if key != group { (group, earlier) = (key, []) }
+            guard let received = scan.text(3).flatMap(LocalDateTime.parse) else { continue }
+            let status = scan.text(4) ?? ""
+            let satisfaction = scan.text(5)
+            let unsatisfiedClose = status == Self.closed && satisfaction.map { Self.unsatisfied.contains($0) } == true
+            earlier.removeAll { received.dayNumber - $0.day > settings.repeatDays }
+            if !earlier.isEmpty && (unsatisfiedClose || status != Self.closed) {
+                try insert.run([
+                    id, "同一来电人同类诉求再次来电，仍未满意", earlier.map(\.id).joined(separator: "、"), place(scan.text(6)),
+                    place(scan.text(7)), scan.text(2), received.description, satisfaction, status,
+                ])
+            }
+            if unsatisfiedClose { earlier.append((id, received.dayNumber)) }
+        }
+    }
+}
+
+extension LocalDateTime {
+    /// Seconds since midnight.
+    public var secondsOfDay: Int { hour * 3_600 + minute * 60 + second }
+}

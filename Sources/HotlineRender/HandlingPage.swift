@@ -1,0 +1,264 @@
+import HotlineCore
+import HotlineStore
+
+/// The handling figures (接、转、办、访、督、考) as the handling page and its CSV files show them.
+struct HandlingReport {
+    struct Row {
+        var scope: String
+        var name: String
+        var month: String
+        var n: Int
+        var closed: Int
+        var onTime: Int
+        var onTimeBase: Int
+        var overdueOpen: Int
+        var median: Double?
+        var p90: Double?
+        var valid: Int
+        var response: Double?
+        var resolution: Double?
+        var satisfaction: Double?
+        var composite: Double?
+        var rank: Int?
+
+        var onTimeRate: Double? { onTimeBase > 0 ? Double(onTime) / Double(onTimeBase) : nil }
+    }
+
+    var rows: [Row]
+    var supervision: [[SQLValue]]
+    var escalation: [[SQLValue]]
+    var quality: [[SQLValue]]
+    var definitions: [(String, String)]
+    var minVolume: String
+
+    static func load(from db: Database, summary: [String: String]) throws -> HandlingReport {
+        let rows = try db.rows(
+            """
+            SELECT scope, name, month, n, closed, on_time, on_time_base, overdue_open, median_hours, p90_hours,
+                valid_callbacks, response_rate, resolution_rate, satisfaction_rate, composite, rank
+            FROM agg_handling ORDER BY scope, month, rank IS NULL, rank, n DESC, name
+            """
+        ).map {
+            Row(
+                scope: $0[0].text ?? "", name: $0[1].text ?? "", month: $0[2].text ?? "", n: $0[3].int ?? 0,
+                closed: $0[4].int ?? 0, onTime: $0[5].int ?? 0, onTimeBase: $0[6].int ?? 0,
+                overdueOpen: $0[7].int ?? 0, median: $0[8].double, p90: $0[9].double, valid: $0[10].int ?? 0,
+                response: $0[11].double, resolution: $0[12].double, satisfaction: $0[13].double,
+                composite: $0[14].double, rank: $0[15].int)
+        }
+        let definitions = summary.filter { $0.key.hasPrefix("handling.") }
+            .sorted { (Int($0.key.split(separator: ".")[1]) ?? 0) < (Int($1.key.split(separator: ".")[1]) ?? 0) }
+            .map { (String($0.key.split(separator: ".", maxSplits: 2)[2]), $0.value) }
+        let minVolume = definitions.first { $0.0 == "排名门槛" }?.1 ?? ""
+        return HandlingReport(
+            rows: rows,
+            supervision: try db.rows(
+                """
+                SELECT order_id, reason, unit, street, community, category, received_at, deadline, days_overdue
+                FROM agg_supervision ORDER BY reason = '超期未办结' DESC, days_overdue DESC, order_id
+                """),
+            escalation: try db.rows(
+                """
+                SELECT order_id, reason, earlier, unit, street, category, received_at, coalesce(satisfaction, status)
+                FROM agg_escalation ORDER BY received_at, order_id
+                """),
+            quality: try db.rows("SELECT issue, n, examples FROM agg_quality ORDER BY n DESC, issue"),
+            definitions: definitions, minVolume: minVolume)
+    }
+
+    func period(_ scope: String) -> [Row] { rows.filter { $0.scope == scope && $0.month.isEmpty } }
+
+    /// Every month from the first to the last, those without orders included.
+    var months: [String] {
+        let present = Set(rows.map(\.month).filter { !$0.isEmpty })
+        guard let first = present.min(), let last = present.max() else { return [] }
+        var out = [last]
+        while let m = out.last, m > first { out.append(Self.previous(m)) }
+        return out.reversed()
+    }
+
+    func row(_ scope: String, _ name: String, _ month: String) -> Row? {
+        rows.first { $0.scope == scope && $0.name == name && $0.month == month }
+    }
+
+    /// The calendar month before `month` (`2021-03` → `2021-02`).
+    static func previous(_ month: String) -> String {
+        guard let y = Int(month.prefix(4)), let m = Int(month.suffix(2)) else { return "" }
+        return LocalDateTime(year: m == 1 ? y - 1 : y, month: m == 1 ? 12 : m - 1, day: 1).monthKey
+    }
+
+    static func percent(_ v: Double?) -> String { v.map { Format.percent($0) } ?? "—" }
+    static func hours(_ v: Double?) -> String { v.map { Format.fixed($0, places: 1) } ?? "—" }
+    static func score(_ v: Double?) -> String { v.map { Format.fixed($0, places: 1) } ?? "—" }
+
+    // MARK: CSV
+
+    static let figureHeader = [
+        "工单数", "已办结", "按时办结率(%)", "超期未办结", "办结用时中位数(小时)", "办结用时第90百分位(小时)", "有效回访", "响应率(%)",
+        "解决率(%)", "满意率(%)", "综合得分",
+    ]
+
+    func figures(_ r: Row) -> [CSVTable.Cell] {
+        func pct(_ v: Double?) -> CSVTable.Cell { v.map { .decimal($0 * 100, places: 1) } ?? .empty }
+        func num(_ v: Double?) -> CSVTable.Cell { v.map { .decimal($0, places: 1) } ?? .empty }
+        return [
+            .int(r.n), .int(r.closed), pct(r.onTimeRate), .int(r.overdueOpen), num(r.median), num(r.p90), .int(r.valid),
+            pct(r.response), pct(r.resolution), pct(r.satisfaction), num(r.composite),
+        ]
+    }
+
+    func tables() -> [(String, CSVTable)] {
+        var out: [(String, CSVTable)] = []
+        for (scope, file, label) in [("unit", "handling_units.csv", "承办单位"), ("street", "handling_streets.csv", "街道")] {
+            var t = CSVTable(header: ["排名", label] + Self.figureHeader)
+            for r in period(scope) { t.append([r.rank.map { .int($0) } ?? .text("不排名"), .text(r.name)] + figures(r)) }
+            out.append((file, t))
+        }
+        var monthly = CSVTable(
+            header: ["范围", "名称", "月份", "排名"] + Self.figureHeader + [
+                "工单数环比", "按时办结率环比(百分点)", "满意率环比(百分点)", "综合得分环比",
+            ])
+        for r in rows where !r.month.isEmpty {
+            let before = row(r.scope, r.name, Self.previous(r.month))
+            func delta(_ a: Double?, _ b: Double?, _ scale: Double) -> CSVTable.Cell {
+                guard let a, let b else { return .empty }
+                return .decimal((a - b) * scale, places: 1)
+            }
+            monthly.append(
+                [
+                    .text(r.scope == "unit" ? "承办单位" : "街道"), .text(r.name), .text(r.month),
+                    r.rank.map { .int($0) } ?? .empty,
+                ]
+                    + figures(r) + [
+                        before.map { .int(r.n - $0.n) } ?? .empty, delta(r.onTimeRate, before?.onTimeRate, 100),
+                        delta(r.satisfaction, before?.satisfaction, 100), delta(r.composite, before?.composite, 1),
+                    ])
+        }
+        out.append(("handling_monthly.csv", monthly))
+        var supervision = CSVTable(header: ["工单编号", "原因", "承办单位", "街道", "社区", "分类", "受理时间", "办理期限", "超期天数"])
+        for r in self.supervision {
+            supervision.append(
+                r.prefix(8).map { $0.text.map { .text($0) } ?? .empty } + [
+                    r[8].double.map { .decimal($0, places: 1) } ?? .empty
+                ])
+        }
+        out.append(("supervision.csv", supervision))
+        var escalation = CSVTable(header: ["工单编号", "原因", "此前工单", "承办单位", "街道", "分类", "受理时间", "当前结果"])
+        for r in self.escalation { escalation.append(r.map { $0.text.map { .text($0) } ?? .empty }) }
+        out.append(("escalation.csv", escalation))
+        var quality = CSVTable(header: ["问题", "工单数", "示例工单"])
+        for r in self.quality { quality.append([.text(r[0].text ?? ""), .int(r[1].int ?? 0), .text(r[2].text ?? "")]) }
+        out.append(("data_quality.csv", quality))
+        return out
+    }
+
+    // MARK: HTML
+
+    func page(name: String) -> String {
+        var html = """
+            <!doctype html>
+            <html lang="zh-CN">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(h(name)) · 办理情况</title>
+            <style>\(Report.style)</style>
+            </head>
+            <body>
+            <header><h1>\(h(name)) · 办理情况</h1>
+            <p>接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单 · <a href="index.html">返回总览</a></p></header>
+
+            """
+        html += ranking("unit", title: "承办单位排名", label: "承办单位", csv: "handling_units.csv")
+        html += ranking("street", title: "街道排名", label: "街道", csv: "handling_streets.csv")
+        html += trend()
+        html += listSection(
+            title: "督办清单（督）", note: "办结后回访基本满意或不满意的工单，以及超过办理期限仍未办结的工单。",
+            header: ["工单编号", "原因", "承办单位", "街道", "社区", "分类", "受理时间", "办理期限", "超期天数"], rows: supervision,
+            csv: "supervision.csv")
+        html += listSection(
+            title: "提级清单", note: "回访不满意后重新办理仍未满意的工单，以及同一来电人就同类诉求再次来电仍未满意的工单。",
+            header: ["工单编号", "原因", "此前工单", "承办单位", "街道", "分类", "受理时间", "当前结果"], rows: escalation,
+            csv: "escalation.csv")
+        html += listSection(
+            title: "数据质量", note: "这些工单的数据有误，已从办结用时（及无效的办理期限）中剔除，不影响其他统计。",
+            header: ["问题", "工单数", "示例工单"], rows: quality, csv: "data_quality.csv")
+        html += "<section><h2>统计口径</h2><table class=\"narrow\"><tbody>\n"
+        for (k, v) in definitions { html += "<tr><th>\(h(k))</th><td>\(h(v))</td></tr>\n" }
+        html += "</tbody></table></section>\n<footer>不含来电人姓名和联系电话。</footer>\n</body>\n</html>\n"
+        return html
+    }
+
+    private func ranking(_ scope: String, title: String, label: String, csv: String) -> String {
+        var html = """
+            <section><h2>\(title)</h2>
+            <p class="note">统计期内全部工单。\(h(minVolume))；工单不足的单位列出但不排名。</p>
+            <table><thead><tr><th>排名</th><th>\(label)</th><th>工单数</th><th>按时办结率</th><th>超期未办结</th>
+            <th>办结用时中位数（小时）</th><th>第 90 百分位</th><th>有效回访</th><th>响应率</th><th>解决率</th><th>满意率</th><th>综合得分</th></tr></thead><tbody>
+
+            """
+        for r in period(scope) {
+            html +=
+                "<tr><td class=\"num\">\(r.rank.map(String.init) ?? "不排名")</td><td>\(h(r.name))</td>"
+                + "<td class=\"num\">\(r.n.grouped)</td><td class=\"num\">\(Self.percent(r.onTimeRate))</td>"
+                + "<td class=\"num\">\(r.overdueOpen.grouped)</td><td class=\"num\">\(Self.hours(r.median))</td>"
+                + "<td class=\"num\">\(Self.hours(r.p90))</td><td class=\"num\">\(r.valid.grouped)</td>"
+                + "<td class=\"num\">\(Self.percent(r.response))</td><td class=\"num\">\(Self.percent(r.resolution))</td>"
+                + "<td class=\"num\">\(Self.percent(r.satisfaction))</td><td class=\"num\">\(Self.score(r.composite))</td></tr>\n"
+        }
+        return html
+            + "</tbody></table>\n<p class=\"dl\">下载：<a href=\"\(csv)\">\(title) CSV</a> · <a href=\"handling_monthly.csv\">分月及环比 CSV</a></p></section>\n"
+    }
+
+    private func trend() -> String {
+        let months = self.months
+        guard !months.isEmpty else { return "" }
+        var html = """
+            <section><h2>各承办单位分月情况</h2>
+            <p class="note">每格为当月工单数 / 综合得分，括号内为综合得分较上月的变化；“—”表示当月没有工单。</p>
+            <table><thead><tr><th>承办单位</th>\(months.map { "<th>\(Chart.monthLabel($0, first: $0 == months.first))</th>" }.joined())</tr></thead><tbody>
+
+            """
+        for unit in period("unit") {
+            html += "<tr><td>\(h(unit.name))</td>"
+            for month in months {
+                guard let r = row("unit", unit.name, month) else {
+                    html += "<td class=\"num\">—</td>"
+                    continue
+                }
+                var cell = "\(r.n) / \(Self.score(r.composite))"
+                if let before = row("unit", unit.name, Self.previous(month)), let a = r.composite,
+                    let b = before.composite
+                {
+                    let d = a - b
+                    cell += "（\(d >= 0 ? "+" : "")\(Format.fixed(d, places: 1))）"
+                }
+                html += "<td class=\"num\">\(cell)</td>"
+            }
+            html += "</tr>\n"
+        }
+        return html + "</tbody></table></section>\n"
+    }
+
+    private static func cell(_ value: SQLValue) -> String {
+        switch value {
+        case .real(let d): return "<td class=\"num\">" + Format.fixed(d, places: 1) + "</td>"
+        case .int(let n): return "<td class=\"num\">" + Int(n).grouped + "</td>"
+        case .text(let t): return "<td>" + h(t) + "</td>"
+        case .null: return "<td>—</td>"
+        }
+    }
+
+    private func listSection(title: String, note: String, header: [String], rows: [[SQLValue]], csv: String) -> String {
+        var html = "<section><h2>\(title)</h2>\n<p class=\"note\">\(note) 共 \(rows.count.grouped) 条。</p>\n"
+        guard !rows.isEmpty else { return html + "</section>\n" }
+        html += "<table><thead><tr>\(header.map { "<th>\($0)</th>" }.joined())</tr></thead><tbody>\n"
+        for r in rows.prefix(100) {
+            let cells: [String] = r.map(Self.cell)
+            html += "<tr>" + cells.joined() + "</tr>\n"
+        }
+        html += "</tbody></table>\n"
+        if rows.count > 100 { html += "<p class=\"note\">仅列出前 100 条，完整清单见 CSV。</p>\n" }
+        return html + "<p class=\"dl\">下载：<a href=\"\(csv)\">\(title) CSV</a></p></section>\n"
+    }
+}

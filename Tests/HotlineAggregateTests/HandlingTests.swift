@@ -1,0 +1,142 @@
+import HotlineAggregate
+import HotlineClassify
+import HotlineCore
+import HotlineIngest
+import HotlineStore
+import TestSupport
+import Testing
+
+/// Every figure checked against Fixtures/handling/EXPECTED.md.
+@Suite struct HandlingTests {
+    let dir = TemporaryDirectory()
+
+    func aggregated() throws -> Store {
+        let store = try Store(path: dir.file("h.sqlite"))
+        let config = try PipelineConfig.load(path: Fixtures.path("Fixtures/handling/handling.conf"))
+        try Ingester(store: store, config: config).run(files: expandInputs(config.inputs))
+        let classifier = Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: "其他")
+        try ClassifyStage(store: store, classifier: classifier, configHash: "").run()
+        try AggregateStage(store: store, config: config).run()
+        return store
+    }
+
+    struct Figures: Equatable {
+        var n, closed, onTime, base, overdue: Int
+        var median, p90: Double?
+        var valid, responded, resolved: Int
+        var satisfied: Double
+        var composite: Double?
+        var rank: Int?
+    }
+
+    func figures(_ store: Store, _ scope: String, _ name: String, _ month: String = "") throws -> Figures? {
+        try store.db.rows(
+            """
+            SELECT n, closed, on_time, on_time_base, overdue_open, median_hours, p90_hours, valid_callbacks, responded,
+                resolved, satisfied, round(composite, 1), rank
+            FROM agg_handling WHERE scope = ? AND name = ? AND month = ?
+            """, [scope, name, month]
+        ).first.map {
+            Figures(
+                n: $0[0].int!, closed: $0[1].int!, onTime: $0[2].int!, base: $0[3].int!, overdue: $0[4].int!,
+                median: $0[5].double, p90: $0[6].double, valid: $0[7].int!, responded: $0[8].int!, resolved: $0[9].int!,
+                satisfied: $0[10].double!, composite: $0[11].double, rank: $0[12].int)
+        }
+    }
+
+    @Test func unitsWithRankingAndMinimumVolume() throws {
+        let s = try aggregated()
+        #expect(
+            try figures(s, "unit", "区城管和综合执法局")
+                == Figures(
+                    n: 3, closed: 3, onTime: 2, base: 2, overdue: 0, median: 48, p90: 75, valid: 3, responded: 2,
+                    resolved: 3, satisfied: 3, composite: 96.7, rank: 1))
+        #expect(
+            try figures(s, "unit", "区住房和建设局")
+                == Figures(
+                    n: 5, closed: 4, onTime: 4, base: 4, overdue: 1, median: 48, p90: 120, valid: 4, responded: 4,
+                    resolved: 3, satisfied: 2.9, composite: 76.5, rank: 2))
+        // A perfect score on one callback does not top the list.
+        #expect(
+            try figures(s, "unit", "区教育局")
+                == Figures(
+                    n: 2, closed: 2, onTime: 1, base: 1, overdue: 0, median: 1, p90: 1, valid: 1, responded: 1,
+                    resolved: 1, satisfied: 1, composite: 100, rank: nil))
+        #expect(
+            try figures(s, "unit", "区生态环境分局")
+                == Figures(
+                    n: 2, closed: 2, onTime: 2, base: 2, overdue: 0, median: 24, p90: 48, valid: 2, responded: 2,
+                    resolved: 1, satisfied: 0.9, composite: 53, rank: nil))
+        #expect(
+            try figures(s, "unit", "区水务局")
+                == Figures(
+                    n: 1, closed: 0, onTime: 0, base: 0, overdue: 1, median: nil, p90: nil, valid: 0, responded: 0,
+                    resolved: 0, satisfied: 0, composite: nil, rank: nil))
+    }
+
+    @Test func streetsAndMonths() throws {
+        let s = try aggregated()
+        let nanwan = try #require(try figures(s, "street", "南湾街道"))
+        #expect(
+            (nanwan.n, nanwan.onTime, nanwan.base, nanwan.overdue, nanwan.composite, nanwan.rank) == (
+                6, 3, 3, 2, 96.7, 1
+            ))
+        let henggang = try #require(try figures(s, "street", "横岗街道"))
+        #expect((henggang.n, henggang.onTime, henggang.base, henggang.p90, henggang.resolved) == (7, 6, 6, 120, 5))
+        #expect((henggang.satisfied, henggang.composite, henggang.rank) == (4.8, 73.1, 2))
+        let january = try #require(try figures(s, "unit", "区住房和建设局", "2021-01"))
+        #expect((january.n, january.composite, january.rank) == (3, 98.7, 1))
+        #expect(try figures(s, "unit", "区住房和建设局", "2021-02") == nil)
+        let march = try #require(try figures(s, "unit", "区住房和建设局", "2021-03"))
+        #expect((march.n, march.overdue, march.composite, march.rank) == (2, 1, 10, nil))
+    }
+
+    @Test func supervisionEscalationAndDataQuality() throws {
+        let s = try aggregated()
+        let supervision = try s.db.rows("SELECT order_id, reason, days_overdue FROM agg_supervision ORDER BY order_id")
+        #expect(
+            supervision.map { "\($0[0].text!) \($0[1].text!) \($0[2].double!)" } == [
+                "H02 回访基本满意 0.0", "H04 回访不满意 0.0", "H05 超期未办结 13.8", "H11 回访不满意 0.0", "H12 回访基本满意 0.0",
+                "H13 超期未办结 24.8",
+            ])
+        let escalation = try s.db.rows("SELECT order_id, earlier, reason FROM agg_escalation ORDER BY order_id")
+        #expect(escalation.map { $0[0].text! } == ["H12", "H13"])
+        #expect(escalation[0][1].text == "H11")
+        #expect(escalation[1][2].text == "办结后回访不满意，重新办理仍未满意")
+        let quality = try s.db.rows("SELECT issue, n, examples FROM agg_quality ORDER BY examples")
+        #expect(
+            quality.map { "\($0[0].text!)=\($0[2].text!)" } == [
+                "办理时限为 0 或负数=H07", "办结时间早于受理时间=H08", "已办结但无办结时间=H10",
+            ])
+        // The reopened order's earlier, closed version is kept.
+        #expect(try s.db.scalar("SELECT count(*) FROM order_history") == 1)
+    }
+
+    @Test func holidaysAndWorkingDays() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("h.txt", "# c\n2021-01-12\n2021-03-06 上班\n\n")
+        let h = try Holidays.load(path: path)
+        #expect(!h.isWorking(LocalDateTime(year: 2021, month: 1, day: 12).dayNumber))
+        #expect(h.isWorking(LocalDateTime(year: 2021, month: 3, day: 6).dayNumber))
+        #expect(!h.isWorking(LocalDateTime(year: 2021, month: 3, day: 7).dayNumber))  // a Sunday
+        #expect(h.isWorking(LocalDateTime(year: 2021, month: 3, day: 8).dayNumber))  // a Monday
+        dir.write("bad.txt", "2021-01-01\nsoon\n")
+        #expect { try Holidays.load(path: dir.file("bad.txt")) } throws: { "\($0)".contains("bad.txt:2: error") }
+    }
+
+    @Test func badSettingsAreReportedWithTheirLines() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write(
+            "p.conf", "[handling]\nweights = 响应率:0.1, 速度:0.9\nmin_volume = many\ndays = lunar\nsatisfied = 满意\n")
+        let config = try PipelineConfig.load(path: path)
+        #expect {
+            try HandlingSettings(config: config)
+        } throws: { error in
+            guard case HotlineError.invalid(let d) = error else { return false }
+            return d.map(\.line) == [2, 3, 4, 5]
+        }
+        let defaults = try HandlingSettings(config: PipelineConfig(directory: dir.path))
+        #expect(defaults.weights == (0.1, 0.5, 0.4))
+        #expect(defaults.satisfied["基本满意"] == 0.9)
+    }
+}
