@@ -39,7 +39,8 @@ public struct AggregateStage {
                 "INSERT INTO communities(street, community, population, grid_workers) VALUES(?, ?, ?, ?)")
             for r in reference { try insertCommunity.run([r.street, r.community, r.population, r.gridWorkers]) }
 
-            let cube = try Cube.scan(db)
+            var cube = Cube()
+            try Handling(db: db, settings: handling).run { cube.add($0) }
             let total = cube.total
             if cube.unclassified > 0 {
                 Log.warning(
@@ -58,7 +59,6 @@ public struct AggregateStage {
             let areas = areaCounts(cube, reference: reference)
             try writeAreas(db, areas: areas, reference: reference)
             try writeSummary(db, total: total, unclassified: cube.unclassified)
-            try Handling(db: db, settings: handling).run()
             let insertSetting = try db.prepare("INSERT INTO agg_summary(key, value) VALUES(?, ?)")
             for (i, (name, text)) in handling.description.enumerated() {
                 try insertSetting.run(["handling.\(i).\(name)", text])
@@ -69,7 +69,7 @@ public struct AggregateStage {
         }
     }
 
-    /// Orders counted by month, place and category in one pass over the store.
+    /// Orders counted by month, place and category, fed row by row by the handling scan.
     ///
     /// Its size is bounded by months × communities × categories, whatever the number of orders.
     struct Cube {
@@ -85,26 +85,18 @@ public struct AggregateStage {
         var total = 0
         var unclassified = 0
 
-        static func scan(_ db: Database) throws -> Cube {
-            var cube = Cube()
-            let select = try db.prepare(
-                """
-                SELECT o.month, o.street, o.community, c.category, c.parent
-                FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
-                """)
-            while try select.step() {
-                let category = select.text(3)
-                if category == nil { cube.unclassified += 1 }
-                let key = Key(
-                    month: select.text(0) ?? "", street: select.text(1), community: select.text(2),
-                    category: category ?? AggregateStage.unclassified)
-                cube.counts[key, default: 0] += 1
-                cube.total += 1
-                if let category, cube.parents[category] == nil, let parent = select.text(4) {
-                    cube.parents[category] = parent
-                }
-            }
-            return cube
+        /// Counts one row of the handling scan (see `Handling.run` for its columns).
+        mutating func add(_ row: Statement) {
+            let category = row.text(14)
+            if category == nil { unclassified += 1 }
+            let street = row.text(2).flatMap { $0.isEmpty ? nil : $0 }
+            let community = row.text(3).flatMap { $0.isEmpty ? nil : $0 }
+            let key = Key(
+                month: row.text(15) ?? "", street: street, community: community,
+                category: category ?? AggregateStage.unclassified)
+            counts[key, default: 0] += 1
+            total += 1
+            if let category, parents[category] == nil, let parent = row.text(16) { parents[category] = parent }
         }
 
         /// Counts summed over every key that `group` maps to the same value.

@@ -26,20 +26,65 @@ struct Handling {
     }
 
     private struct Key: Hashable {
-        var scope: String
-        var name: String
-        var month: String
+        var street: Bool
+        var name: Int32
+        var month: Int32
     }
 
-    func run() throws {
+    /// Interns names and months, so the per-order tallies hash small integers, not strings.
+    private struct Names {
+        var ids: [String: Int32] = [:]
+        var names: [String] = []
+
+        mutating func id(_ name: String) -> Int32 {
+            if let id = ids[name] { return id }
+            ids[name] = Int32(names.count)
+            names.append(name)
+            return Int32(names.count - 1)
+        }
+    }
+
+    /// Times to close counted in 6-minute buckets (0.1 h, the precision the page shows), so exact
+    /// percentiles cost memory per distinct bucket in each group, never per order.
+    struct Histogram {
+        static let bucketSeconds = 360
+        private(set) var counts: [Int32: Int32] = [:]
+        private(set) var total = 0
+
+        mutating func add(seconds: Int) {
+            counts[Int32(min(seconds / Self.bucketSeconds, Int(Int32.max))), default: 0] += 1
+            total += 1
+        }
+
+        /// The nearest-rank percentile in hours, rounded down to 0.1 h: the ⌈p·n⌉-th smallest.
+        func percentile(_ p: Double) -> Double? {
+            guard total > 0 else { return nil }
+            let rank = max(1, Int((p * Double(total)).rounded(.up)))
+            var seen = 0
+            for bucket in counts.keys.sorted() {
+                seen += Int(counts[bucket]!)
+                if seen >= rank { return Double(bucket) * Double(Self.bucketSeconds) / 3_600 }
+            }
+            return nil
+        }
+    }
+
+    /// Computes and writes the handling tables in one pass over the orders, handing each row to
+    /// `observe` too (the aggregate stage's other counts), so the store is read once.
+    ///
+    /// Row columns: 0 id, 1 unit, 2 street, 3 community, 4 kind, 5 received_at, 6 closed_at, 7 deadline_days,
+    /// 8 deadline_at, 9 status, 10 satisfaction, 11–13 contacted, resolved, satisfied, 14 category (NULL when not
+    /// classified), 15 month, 16 parent category.
+    func run(observe: (Statement) -> Void) throws {
         try db.execute(
-            """
-            DELETE FROM agg_handling; DELETE FROM agg_supervision; DELETE FROM agg_escalation; DELETE FROM agg_quality;
-            CREATE TEMP TABLE IF NOT EXISTS durations(scope TEXT, name TEXT, month TEXT, seconds INTEGER);
-            DELETE FROM durations;
-            """)
+            "DELETE FROM agg_handling; DELETE FROM agg_supervision; DELETE FROM agg_escalation; DELETE FROM agg_quality"
+        )
         let now = try reportDate()
         var tallies: [Key: Tally] = [:]
+        var histograms: [Key: Histogram] = [:]
+        var names = Names()
+        var months = Names()
+        let period = months.id("")
         var quality: [String: (n: Int, examples: [String])] = [:]
         func flag(_ issue: String, _ id: String) {
             var q = quality[issue] ?? (0, [])
@@ -47,24 +92,24 @@ struct Handling {
             if q.examples.count < 5 { q.examples.append(id) }
             quality[issue] = q
         }
-        let insertDuration = try db.prepare("INSERT INTO durations VALUES(?, ?, ?, ?)")
         let insertSupervision = try db.prepare(
             "INSERT OR REPLACE INTO agg_supervision VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         let scan = try db.prepare(
             """
             SELECT o.id, coalesce(o.unit, ''), coalesce(o.street, ''), coalesce(o.community, ''), coalesce(o.kind, ''),
                 o.received_at, o.closed_at, o.deadline_days, o.deadline_at, coalesce(o.status, ''), o.satisfaction,
-                o.contacted, o.resolved, o.satisfied_flag, coalesce(c.category, '（未分类）'), o.month
+                o.contacted, o.resolved, o.satisfied_flag, c.category, o.month, c.parent
             FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
             """)
         while try scan.step() {
+            observe(scan)
             let id = scan.text(0) ?? ""
             let unit = place(scan.text(1))
             let street = place(scan.text(2))
-            guard let received = scan.text(5).flatMap(LocalDateTime.parse) else { continue }
+            guard let received = scan.text(5).flatMap(LocalDateTime.stored) else { continue }
             let status = scan.text(9) ?? ""
             let isClosed = status == Self.closed
-            var closedAt = scan.text(6).flatMap(LocalDateTime.parse)
+            var closedAt = scan.text(6).flatMap(LocalDateTime.stored)
             if isClosed && closedAt == nil { flag("已办结但无办结时间", id) }
             if let c = closedAt, c < received {
                 flag("办结时间早于受理时间", id)
@@ -72,13 +117,15 @@ struct Handling {
             }
             let deadline = deadlineOf(
                 id: id, received: received, kind: scan.text(4) ?? "", days: scan.isNull(7) ? nil : scan.int(7),
-                at: scan.text(8).flatMap(LocalDateTime.parse), flag: flag)
+                at: scan.text(8).flatMap(LocalDateTime.stored), flag: flag)
             let satisfaction = scan.text(10)
             let flags = (11...13).map { scan.isNull($0) ? nil : scan.int($0) == 1 }
-            let month = scan.text(15) ?? ""
+            let month = months.id(scan.text(15) ?? "")
+            let unitID = names.id(unit)
+            let streetID = names.id(street)
             let keys = [
-                Key(scope: "unit", name: unit, month: ""), Key(scope: "unit", name: unit, month: month),
-                Key(scope: "street", name: street, month: ""), Key(scope: "street", name: street, month: month),
+                Key(street: false, name: unitID, month: period), Key(street: false, name: unitID, month: month),
+                Key(street: true, name: streetID, month: period), Key(street: true, name: streetID, month: month),
             ]
             let valid = satisfaction.map { settings.validCallback.contains($0) } == true || flags.contains { $0 != nil }
             let overdue = !isClosed && now > deadline
@@ -99,13 +146,11 @@ struct Handling {
                 }
                 tallies[key] = t
                 if let c = closedAt {
-                    try insertDuration.run([
-                        key.scope, key.name, key.month, c.secondsSinceEpoch - received.secondsSinceEpoch,
-                    ])
+                    histograms[key, default: Histogram()].add(seconds: c.secondsSinceEpoch - received.secondsSinceEpoch)
                 }
             }
             let community = place(scan.text(3))
-            let category = scan.text(14) ?? ""
+            let category = scan.text(14) ?? AggregateStage.unclassified
             if overdue {
                 try insertSupervision.run([
                     id, "超期未办结", unit, street, community, category, received.description, deadline.description,
@@ -119,8 +164,7 @@ struct Handling {
                 ])
             }
         }
-        try db.execute("CREATE INDEX IF NOT EXISTS temp.durations_by_group ON durations(scope, name, month, seconds)")
-        try write(tallies)
+        try write(tallies, histograms: histograms, names: names.names, months: months.names)
         try escalations()
         let insertQuality = try db.prepare("INSERT INTO agg_quality VALUES(?, ?, ?)")
         for (issue, q) in quality { try insertQuality.run([issue, q.n, q.examples.joined(separator: "、")]) }
@@ -137,7 +181,7 @@ struct Handling {
     private func reportDate() throws -> LocalDateTime {
         if let date = settings.reportDate { return date }
         let latest = try db.scalarText("SELECT max(max(received_at), coalesce(max(closed_at), '')) FROM orders")
-        return latest.flatMap(LocalDateTime.parse) ?? LocalDateTime.now()
+        return latest.flatMap(LocalDateTime.stored) ?? LocalDateTime.now()
     }
 
     /// The order's own 截止时间, else 办理时限 days, else the default for its kind; absurd ones are flagged.
@@ -176,13 +220,15 @@ struct Handling {
         return LocalDateTime(dayNumber: day, seconds: 86_399)
     }
 
-    private func write(_ tallies: [Key: Tally]) throws {
+    private func write(_ tallies: [Key: Tally], histograms: [Key: Histogram], names: [String], months: [String]) throws
+    {
         let insert = try db.prepare(
             "INSERT INTO agg_handling VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)")
         let w = settings.weights
         let weightSum = w.response + w.resolution + w.satisfaction
         for (key, t) in tallies {
-            let (median, p90) = try percentiles(key)
+            let median = histograms[key]?.percentile(0.5)
+            let p90 = histograms[key]?.percentile(0.9)
             let valid = Double(t.valid)
             let rates =
                 t.valid > 0 ? (Double(t.responded) / valid, Double(t.resolved) / valid, t.satisfied / valid) : nil
@@ -190,7 +236,8 @@ struct Handling {
                 100 * (w.response * $0.0 + w.resolution * $0.1 + w.satisfaction * $0.2) / max(weightSum, 1e-9)
             }
             try insert.run([
-                key.scope, key.name, key.month, t.n, t.closed, t.onTime, t.onTimeBase, t.overdueOpen, median, p90,
+                key.street ? "street" : "unit", names[Int(key.name)], months[Int(key.month)], t.n, t.closed, t.onTime,
+                t.onTimeBase, t.overdueOpen, median, p90,
                 t.valid, t.responded, t.resolved, t.satisfied, rates?.0, rates?.1, rates?.2, composite,
             ])
         }
@@ -205,22 +252,6 @@ struct Handling {
                 """, [g[0], g[1], settings.minVolume])
             for (i, r) in rows.enumerated() { try update.run([i + 1, g[0], r[0], g[1]]) }
         }
-    }
-
-    /// Median and 90th percentile of the time to close in hours, by nearest rank.
-    private func percentiles(_ key: Key) throws -> (Double?, Double?) {
-        let count = try db.scalar(
-            "SELECT count(*) FROM durations WHERE scope = ? AND name = ? AND month = ?",
-            [key.scope, key.name, key.month])
-        guard count > 0 else { return (nil, nil) }
-        func rank(_ p: Double) throws -> Double {
-            let k = max(1, Int((p * Double(count)).rounded(.up)))
-            let seconds = try db.scalar(
-                "SELECT seconds FROM durations WHERE scope = ? AND name = ? AND month = ? ORDER BY seconds LIMIT 1 OFFSET ?",
-                [key.scope, key.name, key.month, k - 1])
-            return Double(seconds) / 3_600
-        }
-        return (try rank(0.5), try rank(0.9))
     }
 
     /// Orders still unsatisfied after repeated handling: reopened after an unsatisfied close, or the
@@ -254,7 +285,7 @@ struct Handling {
             let id = scan.text(0) ?? ""
             let key = (scan.text(1) ?? "") + "|" + (scan.text(2) ?? "")
             if key != group { (group, earlier) = (key, []) }
-            guard let received = scan.text(3).flatMap(LocalDateTime.parse) else { continue }
+            guard let received = scan.text(3).flatMap(LocalDateTime.stored) else { continue }
             let status = scan.text(4) ?? ""
             let satisfaction = scan.text(5)
             let unsatisfiedClose = status == Self.closed && satisfaction.map { Self.unsatisfied.contains($0) } == true

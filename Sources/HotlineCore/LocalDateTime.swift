@@ -181,3 +181,28 @@ extension LocalDateTime {
         return t.year <= 2_200 ? t : nil
     }
 }
+
+extension LocalDateTime {
+    /// Reads the store's own form, `YYYY-MM-DD HH:MM:SS`, by position; falls back to `parse`.
+    public static func stored(_ text: String) -> LocalDateTime? {
+        var text = text
+        let fast: LocalDateTime? = text.withUTF8 { b in
+            guard b.count == 19, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x20, b[13] == 0x3A, b[16] == 0x3A else {
+                return nil
+            }
+            func number(_ from: Int, _ count: Int) -> Int? {
+                var n = 0
+                for i in from..<(from + count) {
+                    guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                    n = n * 10 + Int(b[i] - 0x30)
+                }
+                return n
+            }
+            guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2),
+                let mi = number(14, 2), let s = number(17, 2)
+            else { return nil }
+            return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
+        }
+        return fast ?? parse(text)
+    }
+}

@@ -70,3 +70,14 @@ import Testing
         #expect(LocalDateTime(dayNumber: 0, seconds: 3_661).description == "1970-01-01 01:01:01")
     }
 }
+
+@Suite struct StoredFormTests {
+    @Test func readsTheStoresOwnFormAndFallsBack() {
+        #expect(
+            LocalDateTime.stored("2021-03-05 14:22:01")
+                == LocalDateTime(year: 2021, month: 3, day: 5, hour: 14, minute: 22, second: 1))
+        #expect(
+            LocalDateTime.stored("2021/3/5 14:22") == LocalDateTime(year: 2021, month: 3, day: 5, hour: 14, minute: 22))
+        #expect(LocalDateTime.stored("2021-03-05 14:2x:01") == nil)
+    }
+}
