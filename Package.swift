@@ -28,7 +28,7 @@ let package = Package(
         .target(
             name: "HotlineCLI",
             dependencies: [
-                "HotlineCore", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
+                "CHotlineSystem", "HotlineCore", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
                 "HotlineRender",
             ],
             exclude: ["README.md"]

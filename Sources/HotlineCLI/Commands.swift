@@ -1,3 +1,4 @@
+import CHotlineSystem
 import Foundation
 import HotlineAggregate
 import HotlineClassify
@@ -77,8 +78,11 @@ enum Commands {
         let store = try Store(path: ctx.storePath)
         _ = try SiteWriter(store: store, config: ctx.config, out: ctx.outPath).checkTarget()
         try ingest(ctx, files: invocation.arguments)
+        hotline_release_free_memory()
         try classify(ctx, classifier: classifier)
+        hotline_release_free_memory()
         try aggregate(ctx)
+        hotline_release_free_memory()
         print(try render(ctx))
     }
 

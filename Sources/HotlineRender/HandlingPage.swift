@@ -116,23 +116,28 @@ struct HandlingReport {
         }
         var monthly = CSVTable(
             header: ["范围", "名称", "月份", "排名"] + Self.figureHeader + [
-                "工单数环比", "按时办结率环比(百分点)", "满意率环比(百分点)", "综合得分环比",
+                "工单数环比", "已办结环比", "按时办结率环比(百分点)", "超期未办结环比", "办结用时中位数环比(小时)",
+                "办结用时第90百分位环比(小时)", "有效回访环比", "响应率环比(百分点)", "解决率环比(百分点)", "满意率环比(百分点)",
+                "综合得分环比",
             ])
         for r in rows where !r.month.isEmpty {
+            // Against the calendar month before; none when that month had no orders.
             let before = row(r.scope, r.name, Self.previous(r.month))
-            func delta(_ a: Double?, _ b: Double?, _ scale: Double) -> CSVTable.Cell {
+            func delta(_ a: Double?, _ b: Double?, _ scale: Double = 1) -> CSVTable.Cell {
                 guard let a, let b else { return .empty }
                 return .decimal((a - b) * scale, places: 1)
             }
+            func count(_ a: Int, _ b: Int?) -> CSVTable.Cell { b.map { .int(a - $0) } ?? .empty }
+            let changes: [CSVTable.Cell] = [
+                count(r.n, before?.n), count(r.closed, before?.closed), delta(r.onTimeRate, before?.onTimeRate, 100),
+                count(r.overdueOpen, before?.overdueOpen), delta(r.median, before?.median), delta(r.p90, before?.p90),
+                count(r.valid, before?.valid), delta(r.response, before?.response, 100),
+                delta(r.resolution, before?.resolution, 100), delta(r.satisfaction, before?.satisfaction, 100),
+                delta(r.composite, before?.composite),
+            ]
+            let scope: CSVTable.Cell = .text(r.scope == "unit" ? "承办单位" : "街道")
             monthly.append(
-                [
-                    .text(r.scope == "unit" ? "承办单位" : "街道"), .text(r.name), .text(r.month),
-                    r.rank.map { .int($0) } ?? .empty,
-                ]
-                    + figures(r) + [
-                        before.map { .int(r.n - $0.n) } ?? .empty, delta(r.onTimeRate, before?.onTimeRate, 100),
-                        delta(r.satisfaction, before?.satisfaction, 100), delta(r.composite, before?.composite, 1),
-                    ])
+                [scope, .text(r.name), .text(r.month), r.rank.map { .int($0) } ?? .empty] + figures(r) + changes)
         }
         out.append(("handling_monthly.csv", monthly))
         var supervision = CSVTable(header: ["工单编号", "原因", "承办单位", "街道", "社区", "分类", "受理时间", "办理期限", "超期天数"])

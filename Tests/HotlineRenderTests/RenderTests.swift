@@ -111,3 +111,40 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("s")))
     }
 }
+
+@Suite struct HandlingTablesTests {
+    typealias Row = HandlingReport.Row
+
+    func row(_ month: String, n: Int, onTime: Int, base: Int, median: Double?, response: Double?, composite: Double?)
+        -> Row
+    {
+        Row(
+            scope: "unit", name: "区水务局", month: month, n: n, closed: base, onTime: onTime, onTimeBase: base,
+            overdueOpen: n - base, median: median, p90: median, valid: base, response: response, resolution: response,
+            satisfaction: response, composite: composite, rank: nil)
+    }
+
+    @Test func monthOverMonthChangesOfEachFigure() throws {
+        let report = HandlingReport(
+            rows: [
+                row("", n: 7, onTime: 5, base: 6, median: 10, response: 0.8, composite: 80),
+                row("2021-01", n: 4, onTime: 3, base: 4, median: 12, response: 0.75, composite: 75),
+                row("2021-02", n: 3, onTime: 2, base: 2, median: 6.5, response: 1, composite: 100),
+                row("2021-04", n: 1, onTime: 0, base: 0, median: nil, response: nil, composite: nil),
+            ], supervision: [], escalation: [], quality: [], definitions: [], minVolume: "")
+        let monthly = try #require(report.tables().first { $0.0 == "handling_monthly.csv" }?.1.text)
+        let lines = monthly.components(separatedBy: "\r\n")
+        // February against January: n −1, closed −2, on time 75% → 100% (+25.0 points), overdue +1, median −5.5 h,
+        // p90 −5.5 h, valid −2, rates +25.0 points, composite +25.0.
+        #expect(
+            lines.contains(
+                "承办单位,区水务局,2021-02,,3,2,100.0,1,6.5,6.5,2,100.0,100.0,100.0,100.0,-1,-2,25.0,1,-5.5,-5.5,-2,25.0,25.0,25.0,25.0"
+            ))
+        // January has no month before it; April's month before (March) had no orders.
+        #expect(lines.contains("承办单位,区水务局,2021-01,,4,4,75.0,0,12.0,12.0,4,75.0,75.0,75.0,75.0,,,,,,,,,,,"))
+        #expect(lines.contains("承办单位,区水务局,2021-04,,1,0,,1,,,0,,,,,,,,,,,,,,,"))
+        #expect(report.months == ["2021-01", "2021-02", "2021-03", "2021-04"])
+        let page = report.page(name: "测试")
+        #expect(page.contains("<td class=\"num\">3 / 100.0（+25.0）</td><td class=\"num\">—</td>"))
+    }
+}
