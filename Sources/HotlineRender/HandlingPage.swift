@@ -160,20 +160,9 @@ struct HandlingReport {
     // MARK: HTML
 
     func page(name: String) -> String {
-        var html = """
-            <!doctype html>
-            <html lang="zh-CN">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(h(name)) · 办理情况</title>
-            <style>\(Report.style)</style>
-            </head>
-            <body>
-            <header><h1>\(h(name)) · 办理情况</h1>
-            <p>接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单 · <a href="index.html">返回总览</a></p></header>
-
-            """
+        var html = Report.pageStart(
+            title: "\(h(name)) · 办理情况", heading: "\(h(name)) · 办理情况",
+            subtitle: "接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单 · <a href=\"index.html\">返回总览</a>")
         html += ranking("unit", title: "承办单位排名", label: "承办单位", csv: "handling_units.csv")
         html += ranking("street", title: "街道排名", label: "街道", csv: "handling_streets.csv")
         html += trend()

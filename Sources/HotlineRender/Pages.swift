@@ -74,18 +74,11 @@ extension Report {
         }
         cards.append(("拒收行数", "\(rejected.grouped) 行", "读入 \(rowsRead.grouped) 行"))
 
-        var html = """
-            <!doctype html>
-            <html lang="zh-CN">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(h(name)) · 工单分析</title>
-            <style>\(Self.style)</style>
-            </head>
-            <body>
-            <header><h1>\(h(name))</h1>
-            <p>12345 政务服务便民热线工单分析 · 统计期间 \(first) 至 \(last) · 生成于 \(h(summary["generated_at"] ?? "")) · <a href="handling.html">办理情况与排名</a></p></header>
+        var html = Self.pageStart(
+            title: "\(h(name)) · 工单分析", heading: h(name),
+            subtitle: "12345 政务服务便民热线工单分析 · 统计期间 \(first) 至 \(last) · 生成于 \(h(summary["generated_at"] ?? "")) · "
+                + "<a href=\"handling.html\">办理情况与排名</a>")
+        html += """
             <section class="cards">
 
             """
@@ -178,6 +171,24 @@ extension Report {
         html += "</tbody></table>\n"
         if rejects.count > 100 { html += "<p class=\"note\">仅列出前 100 行。</p>\n" }
         return html + "<p class=\"dl\">下载：<a href=\"rejects.csv\">拒收明细 CSV</a></p></section>\n"
+    }
+
+    /// The start of a page: document head with the shared style, and the header. Arguments are HTML.
+    static func pageStart(title: String, heading: String, subtitle: String) -> String {
+        """
+        <!doctype html>
+        <html lang="zh-CN">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <style>\(style)</style>
+        </head>
+        <body>
+        <header><h1>\(heading)</h1>
+        <p>\(subtitle)</p></header>
+
+        """
     }
 
     static let style = """
