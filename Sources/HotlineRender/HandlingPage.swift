@@ -25,8 +25,8 @@ struct HandlingReport {
     }
 
     var rows: [Row]
-    var supervision: [[SQLValue]]
-    var escalation: [[SQLValue]]
+    /// The supervision and escalation sections, drawn from the store (their CSVs are streamed).
+    var lists: String
     var quality: [[SQLValue]]
     var definitions: [(String, String)]
     var minVolume: String
@@ -52,16 +52,10 @@ struct HandlingReport {
         let minVolume = definitions.first { $0.0 == "排名门槛" }?.1 ?? ""
         return HandlingReport(
             rows: rows,
-            supervision: try db.rows(
-                """
-                SELECT order_id, reason, unit, street, community, category, received_at, deadline, days_overdue
-                FROM agg_supervision ORDER BY reason = '超期未办结' DESC, days_overdue DESC, order_id
-                """),
-            escalation: try db.rows(
-                """
-                SELECT order_id, reason, earlier, unit, street, category, received_at, coalesce(satisfaction, status)
-                FROM agg_escalation ORDER BY received_at, order_id
-                """),
+            lists: try LongList.supervision.section(
+                db, title: "督办清单（督）", note: "办结后回访基本满意或不满意的工单，以及超过办理期限仍未办结的工单。")
+                + LongList.escalation.section(
+                    db, title: "提级清单", note: "回访不满意后重新办理仍未满意的工单，以及同一来电人就同类诉求再次来电仍未满意的工单。"),
             quality: try db.rows("SELECT issue, n, examples FROM agg_quality ORDER BY n DESC, issue"),
             definitions: definitions, minVolume: minVolume)
     }
@@ -140,17 +134,6 @@ struct HandlingReport {
                 [scope, .text(r.name), .text(r.month), r.rank.map { .int($0) } ?? .empty] + figures(r) + changes)
         }
         out.append(("handling_monthly.csv", monthly))
-        var supervision = CSVTable(header: ["工单编号", "原因", "承办单位", "街道", "社区", "分类", "受理时间", "办理期限", "超期天数"])
-        for r in self.supervision {
-            supervision.append(
-                r.prefix(8).map { $0.text.map { .text($0) } ?? .empty } + [
-                    r[8].double.map { .decimal($0, places: 1) } ?? .empty
-                ])
-        }
-        out.append(("supervision.csv", supervision))
-        var escalation = CSVTable(header: ["工单编号", "原因", "此前工单", "承办单位", "街道", "分类", "受理时间", "当前结果"])
-        for r in self.escalation { escalation.append(r.map { $0.text.map { .text($0) } ?? .empty }) }
-        out.append(("escalation.csv", escalation))
         var quality = CSVTable(header: ["问题", "工单数", "示例工单"])
         for r in self.quality { quality.append([.text(r[0].text ?? ""), .int(r[1].int ?? 0), .text(r[2].text ?? "")]) }
         out.append(("data_quality.csv", quality))
@@ -166,14 +149,7 @@ struct HandlingReport {
         html += ranking("unit", title: "承办单位排名", label: "承办单位", csv: "handling_units.csv")
         html += ranking("street", title: "街道排名", label: "街道", csv: "handling_streets.csv")
         html += trend()
-        html += listSection(
-            title: "督办清单（督）", note: "办结后回访基本满意或不满意的工单，以及超过办理期限仍未办结的工单。",
-            header: ["工单编号", "原因", "承办单位", "街道", "社区", "分类", "受理时间", "办理期限", "超期天数"], rows: supervision,
-            csv: "supervision.csv")
-        html += listSection(
-            title: "提级清单", note: "回访不满意后重新办理仍未满意的工单，以及同一来电人就同类诉求再次来电仍未满意的工单。",
-            header: ["工单编号", "原因", "此前工单", "承办单位", "街道", "分类", "受理时间", "当前结果"], rows: escalation,
-            csv: "escalation.csv")
+        html += lists
         html += listSection(
             title: "数据质量", note: "这些工单的数据有误，已从办结用时（及无效的办理期限）中剔除，不影响其他统计。",
             header: ["问题", "工单数", "示例工单"], rows: quality, csv: "data_quality.csv")

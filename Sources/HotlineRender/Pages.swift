@@ -37,14 +37,9 @@ extension Report {
         for a in self.areaCategories {
             areaCategories.append([.text(a.street), .text(a.community), .text(a.category), .int(a.n)])
         }
-        var rejects = CSVTable(header: ["文件", "行号", "原因", "说明"])
-        for r in self.rejects {
-            rejects.append([.text(r.file), .int(r.line), .text(Self.reasonLabel(r.code)), .text(r.reason)])
-        }
         return [
             ("categories.csv", categories), ("months.csv", months), ("month_categories.csv", monthCategories),
             ("streets.csv", streets), ("communities.csv", communities), ("community_categories.csv", areaCategories),
-            ("rejects.csv", rejects),
         ]
     }
 
@@ -156,21 +151,12 @@ extension Report {
             <p class="note">读入 \(rowsRead.grouped) 行，入库 \(total.grouped) 件工单（同一工单在多份导出中出现时以最新一份为准），拒收 \(rejected.grouped) 行。拒收行保留在数据库中，可修正后重新导入。</p>
 
             """
-        guard !rejects.isEmpty else { return html + "</section>\n" }
-        var byReason: [String: Int] = [:]
-        for r in rejects { byReason[Self.reasonLabel(r.code), default: 0] += 1 }
+        guard !rejectReasons.isEmpty else { return html + "</section>\n" }
         html += "<table class=\"narrow\"><thead><tr><th>拒收原因</th><th>行数</th></tr></thead><tbody>\n"
-        for (reason, n) in byReason.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+        for (reason, n) in rejectReasons {
             html += "<tr><td>\(h(reason))</td><td class=\"num\">\(n.grouped)</td></tr>\n"
         }
-        html += "</tbody></table>\n<table><thead><tr><th>文件</th><th>行号</th><th>原因</th><th>说明</th></tr></thead><tbody>\n"
-        for r in rejects.prefix(100) {
-            html +=
-                "<tr><td>\(h(r.file))</td><td class=\"num\">\(r.line)</td><td>\(h(Self.reasonLabel(r.code)))</td><td>\(h(r.reason))</td></tr>\n"
-        }
-        html += "</tbody></table>\n"
-        if rejects.count > 100 { html += "<p class=\"note\">仅列出前 100 行。</p>\n" }
-        return html + "<p class=\"dl\">下载：<a href=\"rejects.csv\">拒收明细 CSV</a></p></section>\n"
+        return html + "</tbody></table></section>\n" + rejectSection
     }
 
     /// The start of a page: document head with the shared style, and the header. Arguments are HTML.

@@ -23,13 +23,6 @@ struct Report {
         var topN: Int?
     }
 
-    struct RejectRow {
-        var file: String
-        var line: Int
-        var code: String
-        var reason: String
-    }
-
     var summary: [String: String]
     var categories: [Category]
     var months: [(month: String, n: Int)]
@@ -37,7 +30,9 @@ struct Report {
     var streets: [Area]
     var areas: [Area]
     var areaCategories: [(street: String, community: String, category: String, n: Int)]
-    var rejects: [RejectRow]
+    /// Rejected rows by reason label, and the data-quality section drawn from the store.
+    var rejectReasons: [(String, Int)]
+    var rejectSection: String
     var handling: HandlingReport
 
     var total: Int { Int(summary["orders"] ?? "") ?? 0 }
@@ -75,14 +70,15 @@ struct Report {
         let areaCategories = try db.rows(
             "SELECT street, community, category, n FROM agg_area_category ORDER BY street, community, n DESC, category"
         ).map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "", $0[3].int ?? 0) }
-        let rejects = try db.rows("SELECT file, line, reason_code, reason FROM rejects ORDER BY file, line").map {
-            RejectRow(
-                file: (($0[0].text ?? "") as NSString).lastPathComponent, line: $0[1].int ?? 0, code: $0[2].text ?? "",
-                reason: $0[3].text ?? "")
+        let rejectReasons = try db.rows("SELECT reason_code, count(*) FROM rejects GROUP BY 1 ORDER BY 2 DESC, 1").map {
+            (reasonLabel($0[0].text ?? ""), $0[1].int ?? 0)
         }
+        let rejectSection = try LongList.rejects.section(
+            db, title: "拒收明细", note: "每一行拒收的数据：文件、行号和原因。")
         return Report(
             summary: summary, categories: categories, months: months, monthCategories: monthCategories,
-            streets: streets, areas: areas, areaCategories: areaCategories, rejects: rejects,
+            streets: streets, areas: areas, areaCategories: areaCategories, rejectReasons: rejectReasons,
+            rejectSection: rejectSection,
             handling: try HandlingReport.load(from: db, summary: summary))
     }
 

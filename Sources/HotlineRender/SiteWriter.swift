@@ -31,8 +31,12 @@ public struct SiteWriter {
             var report = try Report.load(from: store.db)
             report.summary["generated_at"] = LocalDateTime.now().description
             let files = report.files()
-            try publish(files, at: target)
-            return StageCounts(rowsIn: report.total, rowsOut: files.count, message: target)
+            try publish(files, at: target) { folder in
+                for list in LongList.all {
+                    try list.write(store.db, to: (folder as NSString).appendingPathComponent(list.file))
+                }
+            }
+            return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
         }
         return (target as NSString).appendingPathComponent("index.html")
     }
@@ -54,8 +58,9 @@ public struct SiteWriter {
         return target
     }
 
-    /// Writes the files into a temporary folder beside `target` and swaps it in.
-    private func publish(_ files: [String: String], at target: String) throws {
+    /// Writes the files, then whatever `more` writes, into a temporary folder beside `target`, and
+    /// swaps it in.
+    private func publish(_ files: [String: String], at target: String, more: (String) throws -> Void) throws {
         let fm = FileManager.default
         let parent = (target as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
@@ -67,6 +72,7 @@ public struct SiteWriter {
             for (name, text) in files {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: (temp as NSString).appendingPathComponent(name)))
             }
+            try more(temp)
             try Data().write(to: URL(fileURLWithPath: (temp as NSString).appendingPathComponent(Self.marker)))
             try swapIn(temp, at: target)
         } catch {

@@ -105,6 +105,24 @@ import Testing
         #expect(dir.read("home/precious.txt") == "keep me")
     }
 
+    @Test func longListsAreStreamedWholeAndShownInPart() throws {
+        let s = try store()
+        try s.db.transaction {
+            let insert = try s.db.prepare(
+                "INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(1, '/x/b.csv', ?, 'id', 'no order id', '')"
+            )
+            for line in 1...250 { try insert.run([line]) }
+        }
+        try SiteWriter(store: s, config: config(), out: dir.file("site")).run()
+        let csv = try #require(dir.read("site/rejects.csv"))
+        #expect(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 1 + 251)
+        #expect(csv.contains("b.csv,250,缺少工单编号,no order id\r\n"))
+        let html = try #require(dir.read("site/index.html"))
+        #expect(html.contains("共 251 条"))
+        #expect(html.contains("仅列出前 100 条"))
+        #expect(html.components(separatedBy: "<td>b.csv</td>").count - 1 == 99)
+    }
+
     @Test func nothingToRenderBeforeAggregate() throws {
         let empty = try Store(path: dir.file("empty.sqlite"))
         #expect(throws: HotlineError.self) { try SiteWriter(store: empty, config: config(), out: dir.file("s")).run() }
@@ -131,7 +149,7 @@ import Testing
                 row("2021-01", n: 4, onTime: 3, base: 4, median: 12, response: 0.75, composite: 75),
                 row("2021-02", n: 3, onTime: 2, base: 2, median: 6.5, response: 1, composite: 100),
                 row("2021-04", n: 1, onTime: 0, base: 0, median: nil, response: nil, composite: nil),
-            ], supervision: [], escalation: [], quality: [], definitions: [], minVolume: "")
+            ], lists: "", quality: [], definitions: [], minVolume: "")
         let monthly = try #require(report.tables().first { $0.0 == "handling_monthly.csv" }?.1.text)
         let lines = monthly.components(separatedBy: "\r\n")
         // February against January: n −1, closed −2, on time 75% → 100% (+25.0 points), overdue +1, median −5.5 h,
