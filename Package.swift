@@ -20,15 +20,17 @@ let package = Package(
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"], exclude: ["README.md"]),
         .target(
             name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore", "CZlib", "CLibXML2"], exclude: ["README.md"]),
-        .target(name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
+        .target(
+            name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore", "HotlineLearn"], exclude: ["README.md"]),
         .target(
             name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"],
             exclude: ["README.md"]),
+        .target(name: "HotlineLearn", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(name: "HotlineRender", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(
             name: "HotlineCLI",
             dependencies: [
-                "CHotlineSystem", "HotlineCore", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
+                "CHotlineSystem", "HotlineCore", "HotlineLearn", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
                 "HotlineRender",
             ],
             exclude: ["README.md"]
@@ -41,11 +43,13 @@ let package = Package(
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "TestSupport"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "TestSupport"]),
         .testTarget(name: "HotlineIngestTests", dependencies: ["HotlineIngest", "TestSupport"]),
-        .testTarget(name: "HotlineClassifyTests", dependencies: ["HotlineClassify", "HotlineIngest", "TestSupport"]),
+        .testTarget(
+            name: "HotlineClassifyTests", dependencies: ["HotlineClassify", "HotlineIngest", "HotlineLearn", "TestSupport"]),
         .testTarget(
             name: "HotlineAggregateTests",
             dependencies: ["HotlineAggregate", "HotlineClassify", "HotlineIngest", "TestSupport"]
         ),
+        .testTarget(name: "HotlineLearnTests", dependencies: ["HotlineLearn", "TestSupport"]),
         .testTarget(name: "HotlineRenderTests", dependencies: ["HotlineRender", "TestSupport"]),
         .testTarget(name: "HotlineCLITests", dependencies: ["HotlineCLI", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["hotline", "TestSupport"]),

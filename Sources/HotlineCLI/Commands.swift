@@ -4,6 +4,7 @@ import HotlineAggregate
 import HotlineClassify
 import HotlineCore
 import HotlineIngest
+import HotlineLearn
 import HotlineRender
 import HotlineStore
 
@@ -44,6 +45,26 @@ enum Commands {
             discussion: "The site is written beside the target folder and swapped in whole.",
             options: [config, store, out], positionals: 0...0,
             run: { print(try render(context($0))) }),
+        Command(
+            name: "train", arguments: "",
+            summary: "Learn the categories from the orders that carry an operator's label.",
+            discussion: """
+                Fits a character n-gram model on the labelled orders in the store and saves it beside the store
+                (or where [model] file says). Prints the model's path. Deterministic for a given [model] seed.
+                """,
+            options: [config, store], positionals: 0...0, run: { print(try train(context($0))) }),
+        Command(
+            name: "evaluate", arguments: "",
+            summary: "Measure the learned classifier by cross-validation on the labelled orders.",
+            discussion: """
+                Prints accuracy, macro-F1, per-class precision, recall and F1, and the confusion matrix. With
+                --split SHARE, one train/test split instead of --folds rounds; with --csv DIR, also as CSV files.
+                """,
+            options: [
+                config, store, OptionSpec(name: "--folds", value: "n", help: "Rounds of cross-validation (default 5)."),
+                OptionSpec(name: "--split", value: "share", help: "Hold out this share (0–1) once instead."),
+                OptionSpec(name: "--csv", value: "dir", help: "Also write metrics.csv and confusion.csv here."),
+            ], positionals: 0...0, run: { try evaluate(context($0), options: $0.options) }),
         Command(
             name: "status", arguments: "", summary: "Show what the store holds and the last stage runs.",
             discussion: "", options: [config, store], positionals: 0...0, run: { try status(context($0)) }),
@@ -103,10 +124,26 @@ enum Commands {
         Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: config.fallbackCategory)
     }
 
+    /// The trained model beside the store, if there is one.
+    static func loadModel(_ ctx: Context, settings: ModelSettings) throws -> LinearModel? {
+        let path = settings.path(store: ctx.storePath)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try LinearModel.read(from: path)
+    }
+
     static func classify(_ ctx: Context, classifier: Classifier? = nil) throws {
         let classifier = try classifier ?? loadClassifier(ctx.config)
+        let settings = try ModelSettings(config: ctx.config)
+        let model = try loadModel(ctx, settings: settings)
+        if let model {
+            Log.info(
+                "classify: with the model trained on \(model.trainedOn.grouped) orders (\(model.classes.count) classes)"
+            )
+        }
         let store = try Store(path: ctx.storePath, create: false)
-        let counts = try ClassifyStage(store: store, classifier: classifier, configHash: ctx.config.hash).run()
+        let counts = try ClassifyStage(
+            store: store, classifier: classifier, configHash: ctx.config.hash, model: model, settings: settings
+        ).run()
         Log.info("classify: \(counts.rowsOut.grouped) orders: \(counts.message ?? "")")
     }
 

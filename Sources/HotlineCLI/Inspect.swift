@@ -1,6 +1,7 @@
 import Foundation
 import HotlineClassify
 import HotlineCore
+import HotlineLearn
 import HotlineRender
 import HotlineStore
 
@@ -62,7 +63,7 @@ extension Commands {
             """
             SELECT o.received_at, o.street, o.community, o.address, o.unit, o.status, o.satisfaction, o.kind,
                 o.channel, o.operator_category, coalesce(o.title, ''), coalesce(o.content, ''), o.source_file,
-                o.source_line, c.category, c.parent, c.rule, c.keywords, c.run_id
+                o.source_line, c.category, c.parent, c.rule, c.keywords, c.run_id, c.probability
             FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq WHERE o.id = ?
             """, [id])
         guard let r = rows.first else { throw HotlineError.failed("no order '\(id)' in \(store.path)") }
@@ -113,8 +114,25 @@ extension Commands {
             out += line + "\n"
         }
         out += "  Order of choice: highest priority, then most keywords found, then the earlier line.\n"
-        if r[14] != .null && now.category != r[14].text {
+        if r[14] != .null && now.category != r[14].text && r[16].text != "model" && r[16].text != "manual" {
             out += "\nThe taxonomy now gives \(now.category); run 'hotline classify' to apply it.\n"
+        }
+        let settings = try ModelSettings(config: ctx.config)
+        if let model = try loadModel(ctx, settings: settings) {
+            let title = PersonalData.mask(r[10].text ?? "")
+            let body = PersonalData.mask(r[11].text ?? "")
+            let ranked = model.predict(title: title, body: body)
+            out += "\nThe model (trained on \(model.trainedOn.grouped) orders) gives:\n"
+            for (label, p) in ranked.prefix(3) { out += "  \(label)  \(Format.fixed(p, places: 3))\n" }
+            if let top = ranked.first {
+                let grams = model.evidence(title: title, body: body, for: top.label)
+                    .map { "\($0.gram) (\(Format.fixed($0.weight, places: 2)))" }
+                out += "  n-grams that weigh most for \(top.label): \(grams.joined(separator: "、"))\n"
+                if ranked.first!.probability < settings.threshold {
+                    out +=
+                        "  Below the threshold \(settings.threshold): without a confident rule, left for a person (待人工).\n"
+                }
+            }
         }
         print(out, terminator: "")
     }

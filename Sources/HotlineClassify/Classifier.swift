@@ -9,6 +9,8 @@ public struct Classification: Sendable, Equatable {
     public var rule: String
     /// The winning rule's keywords found in the text.
     public var keywords: [String]
+    /// The winning rule's priority (0 for the fallback).
+    public var priority = 0
 }
 
 /// A rule that matched a text, for `explain`.
@@ -85,6 +87,6 @@ public struct Classifier: Sendable {
         }
         return Classification(
             category: winner.rule.category, parent: winner.rule.parent, rule: ruleNames[winner.index],
-            keywords: winner.keywords)
+            keywords: winner.keywords, priority: winner.rule.priority)
     }
 }

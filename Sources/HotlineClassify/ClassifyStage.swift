@@ -1,7 +1,13 @@
 import HotlineCore
+import HotlineLearn
 import HotlineStore
 
 /// The classify stage: classifies every order in the store again, replacing the last output.
+///
+/// With a trained model, a confident keyword rule (enough keywords found, or a priority above 0)
+/// wins; otherwise the model's answer is taken when it is sure enough, and below the threshold the
+/// order is left for a person (待人工) rather than guessed. An operator label that disagrees with a
+/// very sure prediction is flagged as a likely mislabel. Without a model, the rules alone decide.
 ///
 /// A reader on its own read-only connection pages through the orders in batches, a worker
 /// classifies them, and the calling thread writes the results, joined by bounded queues.
@@ -9,17 +15,68 @@ public struct ClassifyStage {
     let store: Store
     let classifier: Classifier
     let configHash: String
+    let model: LinearModel?
+    let settings: ModelSettings
     public var batchSize = 512
 
-    public init(store: Store, classifier: Classifier, configHash: String) {
+    public init(
+        store: Store, classifier: Classifier, configHash: String, model: LinearModel? = nil,
+        settings: ModelSettings = ModelSettings()
+    ) {
         self.store = store
         self.classifier = classifier
         self.configHash = configHash
+        self.model = model
+        self.settings = settings
     }
 
     private struct Row: Sendable {
         var seq: Int
-        var text: String
+        var title: String
+        var body: String
+        var label: String?
+    }
+
+    /// Where one order landed and how.
+    struct Decision: Sendable {
+        var classification: Classification
+        var source: String
+        var probability: Double?
+        var modelCategory: String?
+        var modelProbability: Double?
+        var mislabel: Bool
+    }
+
+    /// Decides one order's category from the rules and, if there is one, the model.
+    static func decide(
+        title: String, body: String, label: String?, classifier: Classifier, model: LinearModel?,
+        settings: ModelSettings
+    ) -> Decision {
+        let text = title.isEmpty ? body : title + "\n" + body
+        let rule = classifier.classify(text)
+        guard let model, let top = model.predict(title: title, body: body).first else {
+            return Decision(
+                classification: rule, source: rule.rule == "fallback" ? "fallback" : "rule", probability: nil,
+                modelCategory: nil, modelProbability: nil, mislabel: false)
+        }
+        let mislabel = label.map { $0 != top.label && top.probability >= settings.mislabelThreshold } ?? false
+        let confident = rule.rule != "fallback" && (rule.keywords.count >= settings.ruleKeywords || rule.priority > 0)
+        var decision = Decision(
+            classification: rule, source: "rule", probability: nil, modelCategory: top.label,
+            modelProbability: top.probability, mislabel: mislabel)
+        if confident { return decision }
+        if top.probability >= settings.threshold {
+            let parent = classifier.taxonomy.rules.first { $0.category == top.label }?.parent
+            decision.classification = Classification(category: top.label, parent: parent, rule: "model", keywords: [])
+            decision.source = "model"
+            decision.probability = top.probability
+        } else {
+            decision.classification = Classification(
+                category: ModelSettings.manual, parent: nil, rule: "manual", keywords: [])
+            decision.source = "manual"
+            decision.probability = top.probability
+        }
+        return decision
     }
 
     @discardableResult
@@ -29,45 +86,68 @@ public struct ClassifyStage {
             let reader = UncheckedSendable(try store.readerConnection())
             let batchSize = self.batchSize
             let classifier = self.classifier
+            let model = self.model
+            let settings = self.settings
             let insert = try store.db.prepare(
-                "INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id) VALUES(?, ?, ?, ?, ?, ?)")
+                """
+                INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id, source, probability,
+                    model_category, model_probability, mislabel)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             var count = 0
+            var sources: [String: Int] = [:]
             try Pipeline.run(
                 label: "classify", depth: 8,
                 produce: { send in
                     let select = try reader.value.prepare(
-                        "SELECT seq, coalesce(title, ''), coalesce(content, '') FROM orders WHERE seq > ? ORDER BY seq LIMIT ?"
-                    )
+                        """
+                        SELECT seq, coalesce(title, ''), coalesce(content, ''), operator_category FROM orders
+                        WHERE seq > ? ORDER BY seq LIMIT ?
+                        """)
                     var last = 0
                     while true {
                         try select.bind([last, batchSize])
                         var batch: [Row] = []
                         while try select.step() {
                             last = select.int(0)
-                            batch.append(Row(seq: last, text: (select.text(1) ?? "") + "\n" + (select.text(2) ?? "")))
+                            batch.append(
+                                Row(
+                                    seq: last, title: select.text(1) ?? "", body: select.text(2) ?? "",
+                                    label: settings.label(select.text(3))))
                         }
                         if batch.isEmpty || !send(batch) { return }
                     }
                 },
-                transform: { { batch in batch.map { ($0.seq, classifier.classify($0.text)) } } },
+                transform: {
+                    { batch in
+                        batch.map {
+                            (
+                                $0.seq,
+                                Self.decide(
+                                    title: $0.title, body: $0.body, label: $0.label, classifier: classifier,
+                                    model: model,
+                                    settings: settings)
+                            )
+                        }
+                    }
+                },
                 consume: { batch in
-                    for (seq, c) in batch {
-                        try insert.bind(1, seq)
-                        try insert.bind(2, c.category)
-                        try insert.bind(3, c.parent)
-                        try insert.bind(4, c.rule)
-                        try insert.bind(5, c.keywords.joined(separator: "、"))
-                        try insert.bind(6, runID)
-                        try insert.execute()
+                    for (seq, d) in batch {
+                        let c = d.classification
+                        try insert.run([
+                            seq, c.category, c.parent, c.rule, c.keywords.joined(separator: "、"), runID, d.source,
+                            d.probability, d.modelCategory, d.modelProbability, d.mislabel ? 1 : 0,
+                        ])
+                        sources[d.source, default: 0] += 1
                     }
                     count += batch.count
                     Log.progress("classify: \(count.grouped) orders")
                 })
             Log.endProgress()
-            let fallback = try store.db.scalar("SELECT count(*) FROM classified WHERE rule = 'fallback'")
-            return StageCounts(
-                rowsIn: count, rowsOut: count,
-                message: "\(count - fallback) by rule, \(fallback) to \(classifier.fallback)")
+            let parts = ["rule", "model", "manual", "fallback"].compactMap { s in
+                sources[s].map { "\($0.grouped) by \(s == "manual" ? "nobody (待人工)" : s)" }
+            }
+            return StageCounts(rowsIn: count, rowsOut: count, message: parts.joined(separator: ", "))
         }
     }
 }

@@ -44,6 +44,11 @@ public struct PipelineConfig: Sendable {
         "pipeline": ["name", "inputs", "encoding", "taxonomy", "columns", "communities", "store", "out"],
         "classify": ["fallback"],
         "xlsx": ["sheet"],
+        "model": [
+            "label_level", "threshold", "rule_keywords", "mislabel_threshold", "min_examples", "max_examples", "epochs",
+            "seed",
+            "file",
+        ],
         "handling": [
             "valid_callback", "satisfied", "resolved", "responded", "weights", "min_volume", "days", "holidays",
             "deadlines", "default_deadline", "report_date", "repeat_days",

@@ -95,5 +95,16 @@ struct LongList: Sendable {
             """,
         cells: { s in (0..<8).map { s.text($0).map { .text($0) } ?? .empty } })
 
-    static let all = [rejects, supervision, escalation]
+    static let mislabels = LongList(
+        file: "mislabels.csv", header: ["工单编号", "受理时间", "话务员分类", "模型判断", "模型把握"],
+        sql: """
+            SELECT o.id, o.received_at, o.operator_category, c.model_category, c.model_probability
+            FROM classified c JOIN orders o ON o.seq = c.order_seq WHERE c.mislabel = 1
+            ORDER BY c.model_probability DESC, o.id
+            """,
+        cells: { s in
+            (0..<4).map { s.text($0).map { .text($0) } ?? .empty } + [.decimal(s.double(4), places: 3)]
+        })
+
+    static let all = [rejects, supervision, escalation, mislabels]
 }

@@ -130,5 +130,14 @@ extension Store {
 
         CREATE TABLE agg_quality(issue TEXT PRIMARY KEY, n INTEGER NOT NULL, examples TEXT NOT NULL);
         """,
+        // Version 3: how each order was classified (rule, model or left for a person), the model's own
+        // answer, and whether the operator's label looks wrong.
+        """
+        ALTER TABLE classified ADD COLUMN source TEXT;
+        ALTER TABLE classified ADD COLUMN probability REAL;
+        ALTER TABLE classified ADD COLUMN model_category TEXT;
+        ALTER TABLE classified ADD COLUMN model_probability REAL;
+        ALTER TABLE classified ADD COLUMN mislabel INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 }

@@ -91,7 +91,7 @@ import Testing
     @Test func noNameOrPhoneNumberInAnyPublishedFile() throws {
         #expect(try runSmall().status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: site)
-        #expect(files.count == 16)
+        #expect(files.count == 17)
         let phone = try Regex("1[3-9][0-9]{9}")
         for name in files {
             let text = try String(contentsOfFile: site + "/" + name, encoding: .utf8)
@@ -247,6 +247,45 @@ import Testing
             let text = dir.read("site/" + name) ?? ""
             #expect(!text.contains("13900009999") && !text.contains("13800000001"), "\(name) holds a phone number")
         }
+    }
+
+    @Test func trainEvaluateAndClassifyWithTheModel() throws {
+        let conf = dir.write(
+            "m.conf",
+            """
+            inputs = \(Fixtures.path("Fixtures/demo/exports/*.csv"))
+            taxonomy = \(Fixtures.taxonomy)
+            [model]
+            epochs = 4
+
+            """)
+        #expect(try hotline(["ingest", "--config", conf, "--store", store]).status == 0)
+        let train = try hotline(["train", "--config", conf, "--store", store])
+        #expect(train.status == 0)
+        #expect(train.stdout == store + ".model\n")
+        #expect(train.stderr.contains("train: 2,858 labelled orders, 17 classes"))
+        let evaluate = try hotline([
+            "evaluate", "--config", conf, "--store", store, "--folds", "3", "--csv", dir.file("eval"),
+        ])
+        #expect(evaluate.status == 0)
+        #expect(evaluate.stdout.hasPrefix("3-fold cross-validation on 2,858 labelled orders, 17 classes"))
+        #expect(evaluate.stdout.contains("macro-F1  0."))
+        #expect(dir.read("eval/metrics.csv")?.contains("宏平均F1,,,0.") == true)
+        #expect(dir.read("eval/confusion.csv")?.hasPrefix("\u{FEFF}真实\\预测,") == true)
+        #expect(try hotline(["evaluate", "--store", store, "--folds", "1"]).status == 64)
+
+        let classify = try hotline(["classify", "--config", conf, "--store", store])
+        #expect(classify.status == 0)
+        #expect(classify.stderr.contains("with the model trained on 2,858 orders"))
+        #expect(classify.stderr.contains("by model"))
+        #expect(try hotline(["aggregate", "--config", conf, "--store", store]).status == 0)
+        #expect(try hotline(["render", "--config", conf, "--store", store, "--out", site]).status == 0)
+        let mislabels = try #require(dir.read("site/mislabels.csv"))
+        #expect(mislabels.hasPrefix("\u{FEFF}工单编号,受理时间,话务员分类,模型判断,模型把握\r\n"))
+        #expect(mislabels.components(separatedBy: "\r\n").count > 10)
+        let explain = try hotline(["explain", "GD202106010000981", "--config", conf, "--store", store])
+        #expect(explain.stdout.contains("The model (trained on 2,858 orders) gives:"))
+        #expect(explain.stdout.contains("n-grams that weigh most for"))
     }
 
     @Test func runtimeErrorsExit1() throws {
