@@ -86,7 +86,7 @@ extension Report {
         html += "<section><h2>诉求分类</h2>\n<p class=\"note\">按分类规则归类；各类工单数及占全部工单的比例。</p>\n"
         html += Chart.bars(categories.map { ($0.name, $0.n) }, total: total, title: "诉求分类工单数")
         html +=
-            "\n<p class=\"dl\">下载：<a href=\"categories.csv\">分类统计 CSV</a> · <a href=\"month_categories.csv\">分月分类 CSV</a></p></section>\n"
+            "\n<p class=\"dl\">下载：<a href=\"categories.csv\">分类统计 CSV</a> · <a href=\"month_categories.csv\">分月分类 CSV</a> · <a href=\"mislabels.csv\">疑似话务员分类有误 CSV</a></p></section>\n"
 
         html += "<section><h2>月度趋势</h2>\n<p class=\"note\">按受理时间统计的每月工单数。</p>\n"
         html += Chart.months(months, title: "每月工单数")
