@@ -160,7 +160,7 @@ public struct LinearModel: Sendable {
                 best[name] = max(best[name] ?? -.infinity, contribution)
             }
         }
-        return best.sorted { $0.value > $1.value }.prefix(count).map { ($0.key, $0.value) }
+        return best.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(count).map { ($0.key, $0.value) }
     }
 
     static func softmax(_ s: inout [Float]) {

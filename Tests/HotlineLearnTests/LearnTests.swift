@@ -52,7 +52,10 @@ func toyExamples() -> [Example] {
         #expect(ranked.first?.label == "物业")
         #expect(abs(ranked.reduce(0) { $0 + $1.probability } - 1) < 1e-5)
         #expect(model.predict(title: "", body: "拖欠工资").first?.label == "劳资")
-        #expect(model.evidence(title: "", body: "物业不修电梯", for: "物业").first?.gram.contains("物") == true)
+        let evidence = model.evidence(title: "", body: "物业不修电梯", for: "物业")
+        #expect(evidence.count == 8)
+        #expect(evidence.prefix(3).contains { $0.gram.contains("物") || $0.gram.contains("电梯") })
+        #expect(zip(evidence, evidence.dropFirst()).allSatisfy { $0.weight >= $1.weight })
     }
 
     @Test func trainingIsDeterministicForASeed() {
