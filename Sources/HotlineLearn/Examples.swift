@@ -15,7 +15,7 @@ public struct ModelSettings: Sendable {
     /// Labels with fewer examples are left out of training.
     public var minExamples = 5
     /// At most this many orders are learned from (a sample drawn by the seed), so memory stays bounded.
-    public var maxExamples = 200_000
+    public var maxExamples = 100_000
     public var options = TrainingOptions()
     /// Where the model is kept; default: beside the store.
     public var file: String?

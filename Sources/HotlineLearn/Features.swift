@@ -58,20 +58,45 @@ public struct Featurizer: Sendable, Codable, Equatable {
     }
 
     func column(_ gram: [UInt32], field: UInt32) -> Int {
-        var h: UInt32 = 0x811C_9DC5 ^ (field &* 0x9E37_79B9)
-        for c in gram {
-            h = (h ^ c) &* 0x0100_0193
-            h = (h ^ (c >> 16)) &* 0x0100_0193
-        }
+        var h = Self.seed(field)
+        for c in gram { h = Self.mix(h, c) }
         return Int(h & UInt32(width - 1))
     }
 
+    private static func seed(_ field: UInt32) -> UInt32 { 0x811C_9DC5 ^ (field &* 0x9E37_79B9) }
+
+    private static func mix(_ h: UInt32, _ c: UInt32) -> UInt32 {
+        let a = (h ^ c) &* 0x0100_0193
+        return (a ^ (c >> 16)) &* 0x0100_0193
+    }
+
     /// Term counts by column for a title and a body, sorted by column.
+    ///
+    /// The same columns as `grams`, hashed incrementally without building the n-grams (hot in classify).
     public func counts(title: String, body: String) -> [(Int, Float)] {
-        var counts: [Int: Float] = [:]
-        for (column, _) in grams(title, field: 1) { counts[column, default: 0] += 1 }
-        for (column, _) in grams(body, field: 0) { counts[column, default: 0] += 1 }
-        return counts.sorted { $0.key < $1.key }
+        var columns: [Int32] = []
+        let mask = UInt32(width - 1)
+        for (field, text) in [(UInt32(1), title), (0, body)] {
+            let chars = Self.normalize(text)
+            columns.reserveCapacity(columns.count + chars.count * (maxN - minN + 1))
+            for start in chars.indices {
+                var h = Self.seed(field)
+                for n in 1...maxN where start + n <= chars.count {
+                    h = Self.mix(h, chars[start + n - 1])
+                    if n >= minN { columns.append(Int32(h & mask)) }
+                }
+            }
+        }
+        columns.sort()
+        var out: [(Int, Float)] = []
+        var i = 0
+        while i < columns.count {
+            var j = i + 1
+            while j < columns.count && columns[j] == columns[i] { j += 1 }
+            out.append((Int(columns[i]), Float(j - i)))
+            i = j
+        }
+        return out
     }
 }
 

@@ -33,6 +33,12 @@ func toyExamples() -> [Example] {
         let grams = f.grams("很吵啊")
         #expect(grams.count == 3 + 2 + 1)
         #expect(grams.allSatisfy { $0.column >= 0 && $0.column < 4096 })
+        // Counting hashes the same columns as the grams themselves.
+        let counted = f.counts(title: "", body: "很吵啊很吵")
+        var expected: [Int: Float] = [:]
+        for g in f.grams("很吵啊很吵") { expected[g.column, default: 0] += 1 }
+        #expect(counted.map(\.0) == expected.keys.sorted())
+        #expect(counted.map(\.1) == expected.keys.sorted().map { expected[$0]! })
         // The title's grams land in other columns than the same grams in the body.
         #expect(f.grams("很吵", field: 1).map(\.column) != f.grams("很吵", field: 0).map(\.column))
     }
