@@ -144,7 +144,8 @@ enum Commands {
         let counts = try ClassifyStage(
             store: store, classifier: classifier, configHash: ctx.config.hash, model: model, settings: settings
         ).run()
-        Log.info("classify: \(counts.rowsOut.grouped) orders: \(counts.message ?? "")")
+        let detail = counts.message.flatMap { $0.isEmpty ? nil : ": " + $0 } ?? ""
+        Log.info("classify: \(counts.rowsOut.grouped) orders\(detail)")
     }
 
     static func aggregate(_ ctx: Context) throws {

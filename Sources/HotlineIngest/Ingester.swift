@@ -79,6 +79,9 @@ public final class Ingester {
             throw HotlineError.failed("\(file): no such file")
         }
         let key = URL(fileURLWithPath: file).standardizedFileURL.path
+        if (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) == 0 {
+            throw HotlineError.invalid([Diagnostic(file: file, "the file is empty; was the export cut short?")])
+        }
         let source: RowSource
         let map: HeaderMap
         var encoding = PipelineConfig.Encoding.utf8

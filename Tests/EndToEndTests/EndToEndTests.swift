@@ -288,6 +288,19 @@ import Testing
         #expect(explain.stdout.contains("n-grams that weigh most for"))
     }
 
+    @Test func anEmptyExportFailsAndAHeaderOnlyOnePublishesZeros() throws {
+        let empty = dir.write("empty.csv", "")
+        let r = try hotline(["ingest", "--store", store, empty])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("empty.csv: error: the file is empty"))
+        let headerOnly = dir.write("header.csv", "工单编号,受理时间,诉求内容\r\n")
+        let conf = dir.write("e.conf", "taxonomy = \(Fixtures.taxonomy)\n")
+        let run = try hotline(["run", "--config", conf, "--store", store, "--out", site, headerOnly])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("0 rows read = 0 inserted + 0 updated + 0 unchanged + 0 rejected"))
+        #expect(dir.read("site/index.html")?.contains("0 件") == true)
+    }
+
     @Test func runtimeErrorsExit1() throws {
         let missing = try hotline(["status", "--store", dir.file("none.sqlite")])
         #expect(missing.status == 1)
