@@ -71,7 +71,8 @@ extension Report {
 
         var html = Self.pageStart(
             title: "\(h(name)) · 工单分析", heading: h(name),
-            subtitle: "12345 政务服务便民热线工单分析 · 统计期间 \(first) 至 \(last) · 生成于 \(h(summary["generated_at"] ?? "")) · "
+            subtitle:
+                "12345 政务服务便民热线工单分析 · 统计期间 \(first.isEmpty ? "无数据" : "\(first) 至 \(last)") · 生成于 \(h(summary["generated_at"] ?? "")) · "
                 + "<a href=\"handling.html\">办理情况与排名</a>")
         html += """
             <section class="cards">
@@ -84,7 +85,9 @@ extension Report {
         html += "</section>\n"
 
         html += "<section><h2>诉求分类</h2>\n<p class=\"note\">按分类规则归类；各类工单数及占全部工单的比例。</p>\n"
-        html += Chart.bars(categories.map { ($0.name, $0.n) }, total: total, title: "诉求分类工单数")
+        html +=
+            categories.isEmpty
+            ? "<p>无数据</p>" : Chart.bars(categories.map { ($0.name, $0.n) }, total: total, title: "诉求分类工单数")
         html +=
             "\n<p class=\"dl\">下载：<a href=\"categories.csv\">分类统计 CSV</a> · <a href=\"month_categories.csv\">分月分类 CSV</a> · <a href=\"mislabels.csv\">疑似话务员分类有误 CSV</a></p></section>\n"
 
