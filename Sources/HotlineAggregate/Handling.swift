@@ -272,12 +272,16 @@ struct Handling {
                 r[0], "办结后回访不满意，重新办理仍未满意", "", place(r[1].text), place(r[2].text), r[3], r[4], r[5], r[6],
             ])
         }
+        // Only a caller with an unsatisfied close can escalate: sort just their orders.
         let scan = try db.prepare(
             """
             SELECT o.id, o.caller_key, coalesce(c.category, '（未分类）'), o.received_at, coalesce(o.status, ''),
                 o.satisfaction, coalesce(o.unit, ''), coalesce(o.street, '')
             FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
-            WHERE o.caller_key IS NOT NULL ORDER BY o.caller_key, 3, o.received_at, o.id
+            WHERE o.caller_key IN (
+                SELECT caller_key FROM orders
+                WHERE status = '已办结' AND satisfaction IN ('不满意', '基本满意') AND caller_key IS NOT NULL)
+            ORDER BY o.caller_key, 3, o.received_at, o.id
             """)
         var group = ""
         var earlier: [(id: String, day: Int)] = []
