@@ -46,8 +46,7 @@ public struct PipelineConfig: Sendable {
         "xlsx": ["sheet"],
         "model": [
             "label_level", "threshold", "rule_keywords", "mislabel_threshold", "min_examples", "max_examples", "epochs",
-            "seed",
-            "file",
+            "seed", "ngram_max", "hash_bits", "file",
         ],
         "handling": [
             "valid_callback", "satisfied", "resolved", "responded", "weights", "min_volume", "days", "holidays",

@@ -42,6 +42,8 @@ public struct ModelSettings: Sendable {
         if let v = number("max_examples", 100...10_000_000) { maxExamples = Int(v) }
         if let v = number("epochs", 1...100) { options.epochs = Int(v) }
         if let v = number("seed", 0...Double(UInt32.max)) { options.seed = UInt64(v) }
+        if let v = number("ngram_max", 1...5) { options.features.maxN = Int(v) }
+        if let v = number("hash_bits", 12...24) { options.features.bits = Int(v) }
         if let v = config.values["model.file"]?.value { file = config.resolve(v) }
         if !problems.isEmpty { throw HotlineError.invalid(problems) }
     }

@@ -127,9 +127,10 @@ func toyExamples() -> [Example] {
         #expect { try ModelSettings(config: try PipelineConfig.load(path: path)) } throws: {
             "\($0)".contains("p.conf:5:")
         }
-        dir.write("p.conf", "[model]\nthreshold = 0.7\nlabel_level = 2\nseed = 3\n")
+        dir.write("p.conf", "[model]\nthreshold = 0.7\nlabel_level = 2\nseed = 3\nngram_max = 4\nhash_bits = 20\n")
         let s = try ModelSettings(config: try PipelineConfig.load(path: path))
         #expect(s.threshold == 0.7 && s.options.seed == 3)
+        #expect(s.options.features == Featurizer(minN: 1, maxN: 4, bits: 20))
         #expect(s.label("城乡建设 / 物业管理") == "物业管理")
         #expect(s.label("城乡建设") == nil)
         #expect(ModelSettings().label(" 城乡建设 / 物业管理 ") == "城乡建设")
