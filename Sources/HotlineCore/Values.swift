@@ -34,8 +34,6 @@ public enum Values {
         return nil
     }
 
-    public static let statuses = ["办理中", "已办结", "退回", "超期"]
-    public static let satisfactions = ["满意", "基本满意", "不满意", "未回访"]
     public static let kinds = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
     private static let kindSet = Set(kinds)
 

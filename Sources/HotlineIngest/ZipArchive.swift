@@ -157,18 +157,6 @@ final class ZipArchive {
         return try ZipEntryReader(archive: self, entry: entry, fd: fd, dataStart: dataStart)
     }
 
-    /// The whole entry as bytes, for the small parts of a workbook.
-    func data(_ name: String, max: Int = 64 << 20) throws -> [UInt8] {
-        let reader = try entry(name)
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let n = try chunk.withUnsafeMutableBytes { try reader.read(into: $0) }
-            if n == 0 { return out }
-            out += chunk[0..<n]
-            if out.count > max { throw fail("\(name) is larger than \(max >> 20) MiB") }
-        }
-    }
 }
 
 /// Streams one entry, inflating as it goes and checking sizes, ratio and CRC.

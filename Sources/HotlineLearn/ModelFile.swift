@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineStore
 
 /// Reads and writes a model: `HLM1`, a JSON header, then the weights, biases and idf as
 /// little-endian Float32.
@@ -13,7 +14,8 @@ extension LinearModel {
 
     public func write(to path: String) throws {
         let header = try JSONEncoder().encode(
-            Header(classes: classes, options: options, trainedOn: trainedOn, trainedAt: LocalDateTimeText.now()))
+            Header(classes: classes, options: options, trainedOn: trainedOn, trainedAt: LocalDateTime.now().description)
+        )
         var data = Data("HLM1".utf8)
         var length = UInt32(header.count).littleEndian
         data.append(Data(bytes: &length, count: 4))
@@ -46,17 +48,5 @@ extension LinearModel {
             classes: header.classes, options: header.options, weights: Array(floats[0..<(k * width)]),
             bias: Array(floats[(k * width)..<(k * width + k)]), idf: Array(floats[(k * width + k)...]),
             trainedOn: header.trainedOn)
-    }
-}
-
-enum LocalDateTimeText {
-    static func now() -> String {
-        var t = time(nil)
-        var parts = tm()
-        localtime_r(&t, &parts)
-        return LocalDateTime(
-            year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
-            hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec)
-        ).description
     }
 }

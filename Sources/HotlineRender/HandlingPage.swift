@@ -25,9 +25,8 @@ struct HandlingReport {
     }
 
     var rows: [Row]
-    /// The supervision and escalation sections, drawn from the store (their CSVs are streamed).
+    /// The supervision, escalation and data-quality sections, drawn from the store (their CSVs are streamed).
     var lists: String
-    var quality: [[SQLValue]]
     var definitions: [(String, String)]
     var minVolume: String
 
@@ -55,8 +54,9 @@ struct HandlingReport {
             lists: try LongList.supervision.section(
                 db, title: "督办清单（督）", note: "办结后回访基本满意或不满意的工单，以及超过办理期限仍未办结的工单。")
                 + LongList.escalation.section(
-                    db, title: "提级清单", note: "回访不满意后重新办理仍未满意的工单，以及同一来电人就同类诉求再次来电仍未满意的工单。"),
-            quality: try db.rows("SELECT issue, n, examples FROM agg_quality ORDER BY n DESC, issue"),
+                    db, title: "提级清单", note: "回访不满意后重新办理仍未满意的工单，以及同一来电人就同类诉求再次来电仍未满意的工单。")
+                + LongList.quality.section(
+                    db, title: "数据质量", note: "这些工单的数据有误，已从办结用时（及无效的办理期限）中剔除，不影响其他统计。"),
             definitions: definitions, minVolume: minVolume)
     }
 
@@ -134,9 +134,6 @@ struct HandlingReport {
                 [scope, .text(r.name), .text(r.month), r.rank.map { .int($0) } ?? .empty] + figures(r) + changes)
         }
         out.append(("handling_monthly.csv", monthly))
-        var quality = CSVTable(header: ["问题", "工单数", "示例工单"])
-        for r in self.quality { quality.append([.text(r[0].text ?? ""), .int(r[1].int ?? 0), .text(r[2].text ?? "")]) }
-        out.append(("data_quality.csv", quality))
         return out
     }
 
@@ -150,9 +147,6 @@ struct HandlingReport {
         html += ranking("street", title: "街道排名", label: "街道", csv: "handling_streets.csv")
         html += trend()
         html += lists
-        html += listSection(
-            title: "数据质量", note: "这些工单的数据有误，已从办结用时（及无效的办理期限）中剔除，不影响其他统计。",
-            header: ["问题", "工单数", "示例工单"], rows: quality, csv: "data_quality.csv")
         html += "<section><h2>统计口径</h2><table class=\"narrow\"><tbody>\n"
         for (k, v) in definitions { html += "<tr><th>\(h(k))</th><td>\(h(v))</td></tr>\n" }
         html += "</tbody></table></section>\n<footer>不含来电人姓名和联系电话。</footer>\n</body>\n</html>\n"
@@ -210,25 +204,4 @@ struct HandlingReport {
         return html + "</tbody></table></section>\n"
     }
 
-    private static func cell(_ value: SQLValue) -> String {
-        switch value {
-        case .real(let d): return "<td class=\"num\">" + Format.fixed(d, places: 1) + "</td>"
-        case .int(let n): return "<td class=\"num\">" + Int(n).grouped + "</td>"
-        case .text(let t): return "<td>" + h(t) + "</td>"
-        case .null: return "<td>—</td>"
-        }
-    }
-
-    private func listSection(title: String, note: String, header: [String], rows: [[SQLValue]], csv: String) -> String {
-        var html = "<section><h2>\(title)</h2>\n<p class=\"note\">\(note) 共 \(rows.count.grouped) 条。</p>\n"
-        guard !rows.isEmpty else { return html + "</section>\n" }
-        html += "<table><thead><tr>\(header.map { "<th>\($0)</th>" }.joined())</tr></thead><tbody>\n"
-        for r in rows.prefix(100) {
-            let cells: [String] = r.map(Self.cell)
-            html += "<tr>" + cells.joined() + "</tr>\n"
-        }
-        html += "</tbody></table>\n"
-        if rows.count > 100 { html += "<p class=\"note\">仅列出前 100 条，完整清单见 CSV。</p>\n" }
-        return html + "<p class=\"dl\">下载：<a href=\"\(csv)\">\(title) CSV</a></p></section>\n"
-    }
 }

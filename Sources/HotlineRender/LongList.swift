@@ -106,5 +106,10 @@ struct LongList: Sendable {
             (0..<4).map { s.text($0).map { .text($0) } ?? .empty } + [.decimal(s.double(4), places: 3)]
         })
 
-    static let all = [rejects, supervision, escalation, mislabels]
+    static let quality = LongList(
+        file: "data_quality.csv", header: ["问题", "工单数", "示例工单"],
+        sql: "SELECT issue, n, examples FROM agg_quality ORDER BY n DESC, issue",
+        cells: { s in [.text(s.text(0) ?? ""), .int(s.int(1)), .text(s.text(2) ?? "")] })
+
+    static let all = [rejects, supervision, escalation, mislabels, quality]
 }

@@ -150,7 +150,7 @@ import Testing
                 row("2021-01", n: 4, onTime: 3, base: 4, median: 12, response: 0.75, composite: 75),
                 row("2021-02", n: 3, onTime: 2, base: 2, median: 6.5, response: 1, composite: 100),
                 row("2021-04", n: 1, onTime: 0, base: 0, median: nil, response: nil, composite: nil),
-            ], lists: "", quality: [], definitions: [], minVolume: "")
+            ], lists: "", definitions: [], minVolume: "")
         let monthly = try #require(report.tables().first { $0.0 == "handling_monthly.csv" }?.1.text)
         let lines = monthly.components(separatedBy: "\r\n")
         // February against January: n −1, closed −2, on time 75% → 100% (+25.0 points), overdue +1, median −5.5 h,
