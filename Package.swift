@@ -26,12 +26,13 @@ let package = Package(
             name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"],
             exclude: ["README.md"]),
         .target(name: "HotlineLearn", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
+        .target(name: "HotlineDetect", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(name: "HotlineRender", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
         .target(
             name: "HotlineCLI",
             dependencies: [
                 "CHotlineSystem", "HotlineCore", "HotlineLearn", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
-                "HotlineRender",
+                "HotlineDetect", "HotlineRender",
             ],
             exclude: ["README.md"]
         ),
@@ -50,6 +51,8 @@ let package = Package(
             dependencies: ["HotlineAggregate", "HotlineClassify", "HotlineIngest", "TestSupport"]
         ),
         .testTarget(name: "HotlineLearnTests", dependencies: ["HotlineLearn", "TestSupport"]),
+        .testTarget(
+            name: "HotlineDetectTests", dependencies: ["HotlineDetect", "HotlineClassify", "HotlineIngest", "TestSupport"]),
         .testTarget(name: "HotlineRenderTests", dependencies: ["HotlineRender", "TestSupport"]),
         .testTarget(name: "HotlineCLITests", dependencies: ["HotlineCLI", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["hotline", "TestSupport"]),

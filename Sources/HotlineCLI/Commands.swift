@@ -3,6 +3,7 @@ import Foundation
 import HotlineAggregate
 import HotlineClassify
 import HotlineCore
+import HotlineDetect
 import HotlineIngest
 import HotlineLearn
 import HotlineRender
@@ -18,10 +19,11 @@ enum Commands {
 
     static let table: [Command] = [
         Command(
-            name: "run", arguments: "[<file> ...]", summary: "Run every stage: ingest, classify, aggregate, render.",
+            name: "run", arguments: "[<file> ...]",
+            summary: "Run every stage: ingest, classify, aggregate, detect, render.",
             discussion: """
-                Ingests the files given, or the pipeline's 'inputs', then classifies, aggregates and publishes
-                the site. Prints the path of the published index.html. Each stage commits on its own; the site
+                Ingests the files given, or the pipeline's 'inputs', then classifies, aggregates, finds the
+                problems to escalate and publishes the site. Prints the path of the published index.html. Each stage commits on its own; the site
                 is replaced only when every stage has succeeded.
                 """,
             options: [config, store, out], positionals: 0...Int.max, run: runAll),
@@ -40,6 +42,17 @@ enum Commands {
             name: "aggregate", arguments: "", summary: "Count orders by category, month, street and community.",
             discussion: "Uses the pipeline's 'communities' table, if set, for per-10,000-resident rates.",
             options: [config, store], positionals: 0...0, run: { try aggregate(context($0)) }),
+        Command(
+            name: "detect", arguments: "",
+            summary: "Find the problems that keep coming back, as escalation candidates (提级处理).",
+            discussion: """
+                Looks for hotspots (one category on one estate), repeat callers, mass complaints (near-identical
+                texts), surges (a community's category far above its baseline) and stuck orders, with the
+                thresholds under [detect]. Findings that share their orders are one candidate, whose id stays
+                the same from night to night. Prints the ranked candidates as tab-separated lines; 'hotline
+                explain ID' shows one candidate's evidence.
+                """,
+            options: [config, store], positionals: 0...0, run: { try detect(context($0), print: true) }),
         Command(
             name: "render", arguments: "", summary: "Publish the static site (HTML and CSV) from the aggregates.",
             discussion: "The site is written beside the target folder and swapped in whole.",
@@ -69,9 +82,13 @@ enum Commands {
             name: "status", arguments: "", summary: "Show what the store holds and the last stage runs.",
             discussion: "", options: [config, store], positionals: 0...0, run: { try status(context($0)) }),
         Command(
-            name: "explain", arguments: "<order-id>", summary: "Show why an order landed in its category.",
-            discussion:
-                "Prints the order's text with names and phone numbers masked, the rules that matched, and the operator's category.",
+            name: "explain", arguments: "<order-id | candidate-id>",
+            summary: "Show why an order landed in its category, or what a candidate rests on.",
+            discussion: """
+                For an order: its text with names and phone numbers masked, the rules that matched, and the
+                operator's category. For an escalation candidate (TJ-…): its signals, level, and every order
+                behind it.
+                """,
             options: [config, store], positionals: 1...1,
             run: { try explain(context($0), id: $0.arguments[0]) }),
     ]
@@ -103,6 +120,8 @@ enum Commands {
         try classify(ctx, classifier: classifier)
         hotline_release_free_memory()
         try aggregate(ctx)
+        hotline_release_free_memory()
+        try detect(ctx, print: false)
         hotline_release_free_memory()
         print(try render(ctx))
     }
@@ -152,6 +171,32 @@ enum Commands {
         let store = try Store(path: ctx.storePath, create: false)
         let counts = try AggregateStage(store: store, config: ctx.config).run()
         Log.info("aggregate: \(counts.rowsIn.grouped) orders: \(counts.message ?? "")")
+    }
+
+    static func detect(_ ctx: Context, print printing: Bool) throws {
+        let settings = try DetectSettings(config: ctx.config)
+        let store = try Store(path: ctx.storePath, create: false)
+        let counts = try DetectStage(store: store, config: ctx.config, settings: settings).run()
+        Log.info("detect: \(counts.rowsIn.grouped) orders: \(counts.message ?? "")")
+        guard printing else { return }
+        let rows = try store.db.rows(
+            """
+            SELECT rank, id, weight, status, level, category, place, orders, callers, substr(first_seen, 1, 10),
+                substr(last_seen, 1, 10), signals
+            FROM candidates WHERE detected = 1 ORDER BY rank
+            """)
+        var out = "rank\tid\tweight\tstatus\tlevel\tcategory\tplace\torders\tcallers\tfirst_seen\tlast_seen\tsignals\n"
+        for r in rows {
+            out +=
+                r.map { v -> String in
+                    switch v {
+                    case .int(let n): String(n)
+                    case .real(let d): Format.fixed(d, places: 1)
+                    default: PersonalData.mask(v.text ?? "")
+                    }
+                }.joined(separator: "\t") + "\n"
+        }
+        print(out, terminator: "")
     }
 
     static func render(_ ctx: Context) throws -> String {

@@ -41,7 +41,7 @@ extension Commands {
                 out += "\nLast failure (\(failed.stage), run \(failed.id)): \(message)\n"
             }
         }
-        let stages = ["ingest", "classify", "aggregate", "render"]
+        let stages = ["ingest", "classify", "aggregate", "detect", "render"]
         // A stage is out of date when an earlier stage ran after it.
         var newest: (stage: String, id: Int)?
         var notes: [String] = []
@@ -59,6 +59,9 @@ extension Commands {
     /// `hotline explain ID`: one order, its masked text, and the rules that placed it.
     static func explain(_ ctx: Context, id: String) throws {
         let store = try Store(path: ctx.storePath, create: false, readOnly: true)
+        if try store.db.scalar("SELECT count(*) FROM candidates WHERE id = ?", [id]) > 0 {
+            return try explainCandidate(store, id: id)
+        }
         let rows = try store.db.rows(
             """
             SELECT o.received_at, o.street, o.community, o.address, o.unit, o.status, o.satisfaction, o.kind,
@@ -134,6 +137,61 @@ extension Commands {
                 }
             }
         }
+        print(out, terminator: "")
+    }
+
+    /// `hotline explain TJ-…`: one escalation candidate, its findings, and the orders behind it.
+    static func explainCandidate(_ store: Store, id: String) throws {
+        let r = try store.db.rows(
+            """
+            SELECT detected, rank, weight, status, signals, reason, category, place, streets, communities, orders,
+                callers, unsatisfied, first_seen, last_seen, level, level_reason, departments, first_detected,
+                last_detected
+            FROM candidates WHERE id = ?
+            """, [id])[0]
+        func v(_ i: Int) -> String { r[i].text.map { $0.isEmpty ? "—" : PersonalData.mask($0) } ?? "—" }
+        let status = ["new": "new (first found with the latest data)", "ongoing": "ongoing", "quiet": "gone quiet"]
+        let detected =
+            r[0].int == 1
+            ? "rank \(r[1].int ?? 0), weight \(Format.fixed(r[2].double ?? 0, places: 1))"
+            : "not found by the last detect run"
+        var out = """
+            Candidate \(id)  (\(detected); \(status[r[3].text ?? ""] ?? v(3)))
+            Category: \(v(6))   Place: \(v(7))
+            Streets: \(v(8))   Communities: \(v(9))
+            Orders: \(r[10].int ?? 0)   Callers: \(r[11].int ?? 0)   Unsatisfied or reopened: \(r[12].int ?? 0)
+            Seen: \(v(13)) to \(v(14))   First detected: \(v(18))   Last detected: \(v(19))
+            Suggested level: \(v(15)) (\(v(16)))
+            Departments: \(v(17))
+            Signals: \(v(4))
+
+            Findings:
+            \(v(5).split(separator: "；").map { "  " + $0 }.joined(separator: "\n"))
+
+            Evidence (text masked):
+
+            """
+        let evidence = try store.db.prepare(
+            """
+            SELECT o.id, o.received_at, coalesce(c.category, '—'), coalesce(o.community, ''), coalesce(o.address, ''),
+                coalesce(o.status, ''), coalesce(o.satisfaction, ''), e.signals,
+                coalesce(nullif(o.content, ''), o.title, '')
+            FROM candidate_evidence e JOIN orders o ON o.seq = e.order_seq
+            LEFT JOIN classified c ON c.order_seq = o.seq
+            WHERE e.candidate_id = ? ORDER BY o.received_at, o.id
+            """)
+        try evidence.bind([id])
+        var rows: [[String]] = []
+        while try evidence.step() {
+            var cells = [evidence.text(0) ?? "", evidence.text(1) ?? ""]
+            cells += (2..<8).map { PersonalData.mask(evidence.text($0) ?? "") }
+            let text = PersonalData.mask(evidence.text(8) ?? "")
+            cells.append(text.count > 40 ? String(text.prefix(40)) + "…" : text)
+            rows.append(cells)
+        }
+        out += table(
+            ["ORDER", "RECEIVED", "CATEGORY", "COMMUNITY", "ADDRESS", "STATUS", "SATISFACTION", "SIGNALS", "TEXT"], rows
+        )
         print(out, terminator: "")
     }
 

@@ -25,6 +25,8 @@ public enum Field: Int, CaseIterable, Sendable {
     case contacted
     case resolved
     case satisfiedFlag
+    /// The caller's account on a web or app channel (留言用户), when there is no phone number.
+    case account
 
     /// The name a column file (`columns.tsv`) uses for the field.
     public var key: String {
@@ -35,6 +37,7 @@ public enum Field: Int, CaseIterable, Sendable {
         case .deadlineAt: "deadline_at"
         case .closedAt: "closed_at"
         case .satisfiedFlag: "satisfied"
+        case .account: "account"
         default: "\(self)"
         }
     }
@@ -72,6 +75,7 @@ public enum Field: Int, CaseIterable, Sendable {
         case .contacted: "是否联系"
         case .resolved: "是否解决"
         case .satisfiedFlag: "是否满意"
+        case .account: "留言用户"
         }
     }
 
@@ -103,11 +107,12 @@ public enum Field: Int, CaseIterable, Sendable {
         case .contacted: ["是否联系", "是否联系诉求人", "联系情况"]
         case .resolved: ["是否解决", "解决情况", "问题是否解决"]
         case .satisfiedFlag: ["是否满意"]
+        case .account: ["留言用户", "用户编号", "用户ID", "来电人编号"]
         }
     }
 
     /// Fields that hold personal data: read to mask and hash, never stored or published.
-    public var isPersonal: Bool { self == .callerName || self == .phone }
+    public var isPersonal: Bool { self == .callerName || self == .phone || self == .account }
 
     /// Normalizes a header cell for matching: no BOM, no surrounding or inner spaces,
     /// full-width forms folded, Latin letters lowercased.

@@ -53,6 +53,13 @@ public struct PipelineConfig: Sendable {
             "deadlines", "default_deadline", "report_date", "repeat_days",
         ],
         "xml": ["record"],
+        "detect": [
+            "hotspot_days", "hotspot_min", "repeat_days", "repeat_min", "mass_days", "mass_min_callers",
+            "mass_distance",
+            "mass_min_chars", "mass_link_days", "surge_min", "min_ratio", "surge_history", "stuck_days", "stuck_min",
+            "stuck_alpha", "alpha",
+            "quiet_days", "street_level", "district_level",
+        ],
     ]
 
     /// Built-in defaults, relative to `directory`.

@@ -86,13 +86,15 @@ public struct RowNormalizer: Sendable {
         order.operatorCategory = masked(.category) ?? (levels.isEmpty ? nil : levels.joined(separator: " / "))
         if let phone = value(.phone).flatMap(PersonalData.normalizedPhone) {
             order.callerKey = String(SHA256.hex(salt + phone).prefix(32))
+        } else if let account = value(.account), !account.isEmpty {
+            order.callerKey = String(SHA256.hex(salt + "account:" + account).prefix(32))
         }
         return .success(order)
     }
 
     /// The row for the rejects table: personal columns blanked, digit runs masked, CSV-joined.
     public func maskedRaw(_ fields: [String]) -> String {
-        let personal = Set([Field.callerName, .phone].compactMap { map[$0] })
+        let personal = Set([Field.callerName, .phone, .account].compactMap { map[$0] })
         let names = map[.callerName].flatMap { $0 < fields.count ? [fields[$0]] : nil } ?? []
         return fields.enumerated().map { i, f in
             let cell = personal.contains(i) ? "***" : PersonalData.mask(f, names: names)

@@ -111,5 +111,50 @@ struct LongList: Sendable {
         sql: "SELECT issue, n, examples FROM agg_quality ORDER BY n DESC, issue",
         cells: { s in [.text(s.text(0) ?? ""), .int(s.int(1)), .text(s.text(2) ?? "")] })
 
-    static let all = [rejects, supervision, escalation, mislabels, quality]
+    static let recurring = LongList(
+        file: "recurring.csv",
+        header: [
+            "排名", "编号", "状态", "建议层级", "层级理由", "分类", "地点", "信号", "依据", "工单数", "来电人数", "不满意或重新办理", "首次出现",
+            "最近出现", "承办单位", "权重", "首次检出", "本次检出",
+        ],
+        sql: """
+            SELECT rank, id, status, level, level_reason, category, place, signals, reason, orders, callers, unsatisfied,
+                first_seen, last_seen, departments, weight, first_detected, detected
+            FROM candidates ORDER BY detected DESC, rank, last_seen DESC, id
+            """,
+        cells: { s in
+            let signals = (s.text(7) ?? "").split(separator: ",").map {
+                RecurringReport.signalLabels[String($0)] ?? String($0)
+            }
+            return [
+                s.isNull(0) ? .empty : .int(s.int(0)), .text(s.text(1) ?? ""),
+                .text(RecurringReport.statusLabels[s.text(2) ?? ""] ?? ""),
+            ] + (3...6).map { .text(s.text($0) ?? "") } + [
+                .text(signals.joined(separator: "、")), .text(s.text(8) ?? ""),
+            ]
+                + (9...11).map { .int(s.int($0)) } + (12...14).map { .text(s.text($0) ?? "") }
+                + [.decimal(s.double(15), places: 1), .text(s.text(16) ?? ""), .text(s.int(17) == 1 ? "是" : "否")]
+        })
+
+    static let recurringEvidence = LongList(
+        file: "recurring_evidence.csv", header: ["编号", "工单编号", "受理时间", "分类", "街道", "社区", "办理状态", "回访满意度", "信号"],
+        sql: """
+            SELECT e.candidate_id, o.id, o.received_at, coalesce(c.category, ''), o.street, o.community, o.status,
+                o.satisfaction, e.signals
+            FROM candidate_evidence e JOIN orders o ON o.seq = e.order_seq LEFT JOIN classified c ON c.order_seq = o.seq
+            JOIN candidates k ON k.id = e.candidate_id
+            ORDER BY k.detected DESC, k.rank, e.candidate_id, o.received_at, o.id
+            """,
+        cells: { s in
+            (0..<8).map { s.text($0).map { .text($0) } ?? .empty }
+                + [
+                    .text(
+                        (s.text(8) ?? "").split(separator: ",").map {
+                            RecurringReport.signalLabels[String($0)] ?? String($0)
+                        }
+                        .joined(separator: "、"))
+                ]
+        })
+
+    static let all = [rejects, supervision, escalation, mislabels, quality, recurring, recurringEvidence]
 }

@@ -5,6 +5,7 @@ extension Report {
     func files() -> [String: String] {
         var files: [String: String] = [
             "index.html": indexPage(), "handling.html": handling.page(name: summary["pipeline"] ?? "12345 热线工单分析"),
+            "recurring.html": recurring.page(name: summary["pipeline"] ?? "12345 热线工单分析"),
         ]
         for (name, table) in tables() + handling.tables() { files[name] = table.text }
         return files
@@ -73,7 +74,7 @@ extension Report {
             title: "\(h(name)) · 工单分析", heading: h(name),
             subtitle:
                 "12345 政务服务便民热线工单分析 · 统计期间 \(first.isEmpty ? "无数据" : "\(first) 至 \(last)") · 生成于 \(h(summary["generated_at"] ?? "")) · "
-                + "<a href=\"handling.html\">办理情况与排名</a>")
+                + "<a href=\"handling.html\">办理情况与排名</a> · <a href=\"recurring.html\">提级处理候选</a>")
         html += """
             <section class="cards">
 
@@ -186,7 +187,7 @@ extension Report {
         h2{font-size:20px;border-left:4px solid #b91c1c;padding-left:8px;margin-top:32px}
         .cards{display:flex;flex-wrap:wrap;gap:12px}.card{flex:1 1 180px;border:1px solid #d9e2ec;border-radius:6px;padding:10px 14px}
         .card .k{color:#52606d;font-size:14px}.card .v{font-size:24px;font-weight:bold;margin:4px 0}.card .n{color:#52606d;font-size:13px}
-        .chart{width:100%;max-width:900px;height:auto;font-size:13px}.chart .bar{fill:#c2410c}.chart .value{fill:#52606d;font-size:12px}.chart .axis{stroke:#9aa5b1}
+        .chart{width:100%;max-width:900px;height:auto;font-size:13px}.chart .bar{fill:#c2410c}.chart .value{fill:#52606d;font-size:12px}.chart .axis{stroke:#9aa5b1}.spark .bar{fill:#c2410c}
         table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0}th,td{border-bottom:1px solid #e4e7eb;padding:5px 8px;text-align:left}
         th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}tr.street td{font-weight:bold;background:#fafafa}
         table.narrow{width:auto}td:first-child,th:first-child{white-space:nowrap}.note{color:#52606d;font-size:14px}.dl{font-size:14px}footer{margin-top:36px;color:#7b8794;font-size:13px}

@@ -34,6 +34,7 @@ struct Report {
     var rejectReasons: [(String, Int)]
     var rejectSection: String
     var handling: HandlingReport
+    var recurring: RecurringReport
 
     var total: Int { Int(summary["orders"] ?? "") ?? 0 }
 
@@ -79,7 +80,8 @@ struct Report {
             summary: summary, categories: categories, months: months, monthCategories: monthCategories,
             streets: streets, areas: areas, areaCategories: areaCategories, rejectReasons: rejectReasons,
             rejectSection: rejectSection,
-            handling: try HandlingReport.load(from: db, summary: summary))
+            handling: try HandlingReport.load(from: db, summary: summary), recurring: try RecurringReport.load(from: db)
+        )
     }
 
     /// The reject reason as the page names it.

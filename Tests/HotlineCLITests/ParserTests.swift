@@ -47,10 +47,11 @@ import Testing
         }
         guard case .version = try parse(["--version"], commands: commands) else { Issue.record("--version"); return }
         let text = helpText(for: nil, commands: commands)
-        for name in ["run", "ingest", "classify", "aggregate", "render", "status", "explain"] {
+        for name in ["run", "ingest", "classify", "aggregate", "detect", "render", "status", "explain"] {
             #expect(text.contains("  \(name) "))
         }
-        #expect(helpText(for: c, commands: commands).contains("USAGE: hotline explain [options] <order-id>"))
+        #expect(
+            helpText(for: c, commands: commands).contains("USAGE: hotline explain [options] <order-id | candidate-id>"))
     }
 
     @Test func usageErrors() {
@@ -59,7 +60,7 @@ import Testing
         #expect(usageError(["--store", "x"]) == "unknown option '--store'")
         #expect(usageError(["classify", "--out", "x"]) == "unknown option '--out' for 'hotline classify'")
         #expect(usageError(["classify", "extra"])?.contains("takes no arguments") == true)
-        #expect(usageError(["explain"]) == "'hotline explain' needs <order-id>")
+        #expect(usageError(["explain"]) == "'hotline explain' needs <order-id | candidate-id>")
         #expect(usageError(["explain", "a", "b"]) != nil)
         #expect(usageError(["render", "--out"]) == "option '--out' needs a value")
         #expect(usageError(["render", "--out", "a", "--out", "b"]) == "option '--out' given twice")

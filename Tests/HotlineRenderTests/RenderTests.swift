@@ -78,8 +78,8 @@ import Testing
             names == [
                 ".hotline-site", "categories.csv", "communities.csv", "community_categories.csv", "data_quality.csv",
                 "escalation.csv", "handling.html", "handling_monthly.csv", "handling_streets.csv", "handling_units.csv",
-                "index.html", "mislabels.csv", "month_categories.csv", "months.csv", "rejects.csv", "streets.csv",
-                "supervision.csv",
+                "index.html", "mislabels.csv", "month_categories.csv", "months.csv", "recurring.csv", "recurring.html",
+                "recurring_evidence.csv", "rejects.csv", "streets.csv", "supervision.csv",
             ])
         for name in names {
             let text = try String(contentsOfFile: dir.file("site/\(name)"), encoding: .utf8)

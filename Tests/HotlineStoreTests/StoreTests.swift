@@ -104,7 +104,8 @@ import Testing
         }
         let store = try Store(path: path)
         #expect(try store.db.scalar("PRAGMA user_version") == Store.schemaVersion)
-        #expect(Store.schemaVersion == 3)
+        #expect(Store.schemaVersion == 4)
+        #expect(try store.db.scalar("SELECT count(*) FROM candidates") == 0)
         #expect(try store.db.rows("SELECT id, contacted FROM orders") == [[.text("OLD1"), .null]])
         #expect(try store.db.scalar("SELECT count(*) FROM order_history") == 0)
     }

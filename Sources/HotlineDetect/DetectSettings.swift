@@ -1,0 +1,110 @@
+import Foundation
+import HotlineCore
+
+/// The thresholds of each detection signal, read from `[detect]` in the pipeline file.
+///
+/// Counts are orders; days are calendar days; `alpha` is the chance, under the baseline, of a count
+/// at least as high arising by accident, below which a count is called unusual.
+public struct DetectSettings: Sendable {
+    /// Hotspot: at least `hotspotMin` orders in one category on one place within `hotspotDays`.
+    public var hotspotDays = 30
+    public var hotspotMin = 5
+    /// Repeat caller: at least `repeatMin` calls from one caller on one matter within `repeatDays`.
+    public var repeatDays = 30
+    public var repeatMin = 3
+    /// Mass complaint: near-identical texts from at least `massMinCallers` callers within `massDays`.
+    public var massDays = 7
+    public var massMinCallers = 5
+    /// SimHash bits (of 64) two texts may differ in and still count as near-identical.
+    public var massDistance = 3
+    /// Texts shorter than this (in characters, digits and punctuation left out) are not compared.
+    public var massMinChars = 10
+    /// Mass complaints are linked into one text cluster through texts at most this many days apart,
+    /// so that a stock phrase heard all year is one cluster with its own, high, baseline.
+    public var massLinkDays = 60
+    /// Surge: a category's month in one community at least `surgeMin` orders and far above its own
+    /// seasonally adjusted baseline, judged only with `surgeHistory` other months to go by.
+    public var surgeMin = 10
+    public var surgeHistory = 3
+    /// Stuck: at least `stuckMin` orders unsatisfied after closure, or reopened, in one category on
+    /// one place within `stuckDays`, more than that place's orders at the district's rate make likely.
+    public var stuckDays = 90
+    public var stuckMin = 3
+    /// Stuck orders are few, so their test is judged at this level rather than `alpha`.
+    public var stuckAlpha = 0.001
+    /// Significance of the hotspot, mass, surge and stuck tests against each one's own baseline; low,
+    /// because every place, category and window is tested.
+    public var alpha = 0.000001
+    /// And a count must be at least this many times its baseline.
+    public var minRatio = 2.0
+    /// A candidate with no order in the last `quietDays` of the data has gone quiet.
+    public var quietDays = 30
+    /// Weights from which a candidate is suggested for the street, and for the district.
+    public var streetLevel = 10.0
+    public var districtLevel = 30.0
+
+    public init() {}
+
+    /// Reads `[detect]`; every bad value is reported with its line.
+    public init(config: PipelineConfig) throws {
+        var problems: [Diagnostic] = []
+        func whole(_ key: String, _ range: ClosedRange<Int>, _ target: inout Int) {
+            guard let text = config.values["detect.\(key)"]?.value else { return }
+            guard let n = Int(text), range.contains(n) else {
+                problems.append(config.problem("detect.\(key)", "expected a whole number in \(range), not '\(text)'"))
+                return
+            }
+            target = n
+        }
+        func number(_ key: String, _ range: ClosedRange<Double>, _ target: inout Double) {
+            guard let text = config.values["detect.\(key)"]?.value else { return }
+            guard let n = Double(text), range.contains(n) else {
+                problems.append(
+                    config.problem(
+                        "detect.\(key)",
+                        "expected a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'"))
+                return
+            }
+            target = n
+        }
+        whole("hotspot_days", 1...3_650, &hotspotDays)
+        whole("hotspot_min", 2...1_000_000, &hotspotMin)
+        whole("repeat_days", 1...3_650, &repeatDays)
+        whole("repeat_min", 2...1_000_000, &repeatMin)
+        whole("mass_days", 1...3_650, &massDays)
+        whole("mass_min_callers", 2...1_000_000, &massMinCallers)
+        whole("mass_distance", 0...15, &massDistance)
+        whole("mass_min_chars", 1...10_000, &massMinChars)
+        whole("surge_min", 1...1_000_000, &surgeMin)
+        whole("mass_link_days", 1...3_650, &massLinkDays)
+        number("min_ratio", 1...1_000, &minRatio)
+        whole("surge_history", 1...120, &surgeHistory)
+        whole("stuck_days", 1...3_650, &stuckDays)
+        whole("stuck_min", 1...1_000_000, &stuckMin)
+        number("alpha", 0...1, &alpha)
+        number("stuck_alpha", 0...1, &stuckAlpha)
+        whole("quiet_days", 1...3_650, &quietDays)
+        number("street_level", 0...1_000_000, &streetLevel)
+        number("district_level", 0...1_000_000, &districtLevel)
+        if !problems.isEmpty { throw HotlineError.invalid(problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
+    }
+
+    /// The settings in words, for the page: what each signal means here.
+    public var description: [(String, String)] {
+        func pct(_ x: Double) -> String { x < 0.001 ? String(format: "%.0e", x) : String(x) }
+        return [
+            ("地点集中", "同一小区（地址或诉求内容中的地名）同类诉求 \(hotspotDays) 天内不少于 \(hotspotMin) 件，且明显高于该地点平时水平"),
+            ("反复来电", "同一来电号码（加盐散列比对，不保存号码）就同类诉求 \(repeatDays) 天内来电不少于 \(repeatMin) 次"),
+            (
+                "群体诉求",
+                "\(massDays) 天内不少于 \(massMinCallers) 位来电人反映几乎相同的内容（SimHash 相差不超过 \(massDistance) 位），且明显高于此类内容平时水平"
+            ),
+            ("社区激增", "社区某类诉求当月不少于 \(surgeMin) 件，明显高于本社区往月水平（按全区同类诉求的季节变化调整，至少有 \(surgeHistory) 个往月可比）"),
+            ("久拖未决", "同一地点同类诉求 \(stuckDays) 天内不少于 \(stuckMin) 件办结后回访不满意或重新办理，且明显高于全区比例"),
+            ("明显高于", "按泊松分布，偶然达到该数量的概率低于 \(pct(alpha))，且至少是平时水平的 \(minRatio) 倍"),
+            ("已平息", "最近 \(quietDays) 天（截至数据最后一天）没有新工单，或本次不再检出"),
+            ("建议层级", "权重不低于 \(streetLevel) 或涉及多个社区、两个承办单位或办结后仍不满意：街道；权重不低于 \(districtLevel) 或涉及多个街道、三个以上承办单位：区；其余：社区"),
+            ("权重", "来电人数 + 0.5 × 同一来电人的重复工单 + 0.5 × 不满意或重新办理的工单 + 2 × （信号数 − 1）"),
+        ]
+    }
+}

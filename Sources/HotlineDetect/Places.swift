@@ -1,0 +1,174 @@
+import HotlineCore
+
+/// Where an order happened, reduced to a key that groups orders on the same estate or address.
+public struct Place: Sendable, Equatable {
+    /// Groups orders: the community (or street) when the export names one, then the estate.
+    public var key: String
+    /// The estate or place as people would name it: 翠竹苑, 魅力之城.
+    public var name: String
+    /// The street and community the export gave, if any.
+    public var street: String?
+    public var community: String?
+    /// True when the place was found in the complaint's text rather than in an address column.
+    public var fromText: Bool
+
+    /// How the page names the place: street, community and estate, as far as they are known.
+    public var label: String {
+        [street, community, name].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// Finds the estate (小区, 花园, 苑…) an order is about, from its address or else its text.
+///
+/// An address loses its administrative prefix (district, street and community, written in full or
+/// short, as in 横岗六约翠竹苑12栋) and everything from the building number on. In free text, a
+/// place is a run of Chinese characters ending in an estate word (小区, 花园, 新城, 苑, 学院…) and
+/// starting after a word that cannot be part of a name (我住在, 市, 区…). 小区 and 社区 at the end
+/// are dropped from the key, so 魅力之城小区 and 魅力之城 are one place.
+public enum Places {
+    /// Estate words, longest first so that 花苑 wins over 苑.
+    static let suffixes: [[Character]] = [
+        "工业园", "工业区", "小区", "花园", "家园", "新村", "新城", "公寓", "山庄", "广场", "大厦", "花苑", "雅苑", "学院", "学校", "中学",
+        "小学", "医院", "市场", "商城", "公馆", "名苑", "苑", "城", "园", "府", "湾", "庭", "居", "村",
+    ].map { Array($0) }
+
+    /// Characters that end a name when reading backwards from its estate word.
+    static let stops = Set<Character>(
+        "在住到于的了是我们你他她它和与及对向从为被把这那该本此其个各每有无也都就还又将给让使请要想映诉报询称说问市区县镇省乡路街道号楼栋层室门口旁边附近周围内外前后上下里该与或、，。,.；;：:！!？?（）()《》“”\"' \t\n"
+    )
+
+    /// Characters that end an estate's name in an address: the building number's words, punctuation,
+    /// and words for "next to".
+    static let addressStops = Set<Character>("栋幢座号室期楼单#-—（()，,、。；;：:旁边附近对面门口楼下")
+
+    /// Characters after a one-character estate word that show it is part of another word (城管, 村委).
+    static let notAfter = Set<Character>("管市委民务中区乡林镇际里外内")
+
+    /// The place of one order, or nil when neither its address nor its text names one.
+    public static func place(
+        address: String?, district: String?, street: String?, community: String?, title: String?, content: String?
+    ) -> Place? {
+        let street = street.flatMap { $0.isEmpty ? nil : $0 }
+        let community = community.flatMap { $0.isEmpty ? nil : $0 }
+        var name: String?
+        var fromText = false
+        if let address, !address.isEmpty {
+            name = estate(fromAddress: address, names: [district, street, community].compactMap { $0 })
+        }
+        if name == nil {
+            name = estate(inText: title ?? "") ?? estate(inText: content ?? "")
+            fromText = name != nil
+        }
+        guard let name else { return nil }
+        let scope = community.map { "c:\($0)|" } ?? street.map { "s:\($0)|" } ?? "t:"
+        return Place(key: scope + key(name), name: name, street: street, community: community, fromText: fromText)
+    }
+
+    /// The grouping form of a name: without a trailing 小区 or 社区.
+    static func key(_ name: String) -> String {
+        for suffix in ["小区", "社区"] where name.hasSuffix(suffix) && name.count > suffix.count + 1 {
+            return String(name.dropLast(suffix.count))
+        }
+        return name
+    }
+
+    /// The estate in an address, after its administrative prefix and before its building number.
+    static func estate(fromAddress address: String, names: [String]) -> String? {
+        var s = Substring(address.filter { !$0.isWhitespace })
+        var prefixes: [String] = []
+        for name in names where name.count >= 2 {
+            prefixes.append(name)
+            for suffix in ["街道办事处", "街道办", "街道", "社区", "区", "市", "村"] where name.hasSuffix(suffix) {
+                let short = String(name.dropLast(suffix.count))
+                if short.count >= 2 { prefixes.append(short) }
+            }
+        }
+        prefixes.sort { $0.count > $1.count }
+        var progress = true
+        while progress {
+            progress = false
+            if let p = prefixes.first(where: { s.hasPrefix($0) && s.count > $0.count }) {
+                s = s.dropFirst(p.count)
+                progress = true
+            } else if let cut = administrativePrefix(s) {
+                s = s.dropFirst(cut)
+                progress = true
+            }
+        }
+        var name = ""
+        for c in s {
+            if c.isASCII || isDigit(c) || addressStops.contains(c) { break }
+            name.append(c)
+        }
+        return name.count >= 2 ? name : nil
+    }
+
+    /// The length of a leading 广东省, 深圳市, 龙岗区, 横岗街道 or 六约社区, if there is one.
+    static func administrativePrefix(_ s: Substring) -> Int? {
+        let chars = Array(s.prefix(8))
+        guard chars.count > 2 else { return nil }
+        for end in 2..<chars.count {
+            let c = chars[end]
+            let twoChar = String(chars[end - 1...end])
+            if twoChar == "街道" || twoChar == "社区" {
+                return end + 1 < chars.count || s.count > end + 1 ? end + 1 : nil
+            }
+            if "省市县镇".contains(c) || (c == "区" && !"小园片校工景城营".contains(chars[end - 1])) {
+                return s.count > end + 1 ? end + 1 : nil
+            }
+        }
+        return nil
+    }
+
+    /// The first estate-like name in a text, or nil.
+    static func estate(inText text: String) -> String? {
+        let chars = Array(text)
+        var best: (start: Int, end: Int)?
+        var i = 0
+        while i < chars.count {
+            guard let suffix = suffixes.first(where: { matches($0, chars, at: i) }) else {
+                i += 1
+                continue
+            }
+            let end = i + suffix.count
+            if suffix.count == 1, end < chars.count, notAfter.contains(chars[end]) {
+                i += 1
+                continue
+            }
+            var start = i
+            while start > 0 && i - start < 8 && isNamePart(chars[start - 1]) { start -= 1 }
+            if i - start >= 2 {
+                // A longer name ending later that contains this one (伊景园滨河苑 over 伊景园) wins.
+                if let b = best, start <= b.start {
+                    best = (b.start, end)
+                } else if best == nil {
+                    best = (start, end)
+                } else {
+                    break
+                }
+            } else if best != nil {
+                break
+            }
+            i = end
+        }
+        guard let best else { return nil }
+        return String(chars[best.start..<best.end])
+    }
+
+    private static func matches(_ word: [Character], _ chars: [Character], at i: Int) -> Bool {
+        guard i + word.count <= chars.count else { return false }
+        for (k, c) in word.enumerated() where chars[i + k] != c { return false }
+        return true
+    }
+
+    /// ASCII and full-width digits (not 万 or 一, which Unicode also calls numbers).
+    static func isDigit(_ c: Character) -> Bool {
+        guard let v = c.unicodeScalars.first?.value else { return false }
+        return (0x30...0x39).contains(v) || (0xFF10...0xFF19).contains(v)
+    }
+
+    private static func isNamePart(_ c: Character) -> Bool {
+        guard let v = c.unicodeScalars.first?.value, c.unicodeScalars.count == 1 else { return false }
+        return v >= 0x4E00 && v <= 0x9FFF && !stops.contains(c)
+    }
+}
