@@ -104,8 +104,8 @@ for s, c in places:
     for i in range(12):
         e = ESTATES[i % 6]
         add(at(8, 1 + 2 * i), s, c, e, "学位紧缺", text_for("学位紧缺", e))
-# H. Stuck: 荔村社区 金色家园 water, 4 of 5 closed unsatisfied over two months.
-for i in range(5):
+# H. Stuck: 荔村社区 金色家园 water, 6 of 7 closed unsatisfied over two months.
+for i in range(7):
     add(at(3 + i // 3, 5 + 9 * (i % 3)), "华强街道", "荔村社区", "金色家园", "供水供电",
         f"金色家园{i + 1}栋又停水了，上次处理后还是反复停水，" + rng.choice(TAILS), sat="不满意" if i != 2 else "满意")
 

@@ -31,7 +31,7 @@ public struct DetectSettings: Sendable {
     public var stuckDays = 90
     public var stuckMin = 3
     /// Stuck orders are few, so their test is judged at this level rather than `alpha`.
-    public var stuckAlpha = 0.001
+    public var stuckAlpha = 0.0001
     /// Significance of the hotspot, mass, surge and stuck tests against each one's own baseline; low,
     /// because every place, category and window is tested.
     public var alpha = 0.000001

@@ -14,7 +14,7 @@ import Testing
         let run = try HotlineBinary.run(["run", "--config", config, "--store", store, "--out", site])
         #expect(run.status == 0)
         #expect(run.stdout == site + "/index.html\n")
-        #expect(run.stderr.contains("hotline: detect: 673 orders: 5 candidates"))
+        #expect(run.stderr.contains("hotline: detect: 675 orders: 5 candidates"))
 
         let detect = try HotlineBinary.run(["detect", "--config", config, "--store", store])
         #expect(detect.status == 0)
@@ -33,7 +33,7 @@ import Testing
         #expect(csv.hasPrefix("\u{FEFF}排名,编号,状态,建议层级"))
         #expect(csv.split(separator: "\r\n").count == 6)
         let evidence = try #require(dir.read("site/recurring_evidence.csv"))
-        #expect(evidence.split(separator: "\r\n").count == 1 + 10 + 5 + 7 + 17 + 4)
+        #expect(evidence.split(separator: "\r\n").count == 1 + 10 + 5 + 7 + 17 + 6)
 
         let explain = try HotlineBinary.run(["explain", "--config", config, "--store", store, hotspot[1]])
         #expect(explain.status == 0)

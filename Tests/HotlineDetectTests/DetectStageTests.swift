@@ -87,7 +87,7 @@ import Testing
         let stuck = try #require(found.first { $0.signals == ["stuck"] })
         #expect(stuck.category == "供水供电")
         #expect(stuck.place == "华强街道 荔村社区 金色家园")
-        #expect(stuck.orders == 4)
+        #expect(stuck.orders == 6)
     }
 
     @Test func nearMissesAreNotFound() throws {
