@@ -8,7 +8,7 @@ import HotlineStore
 /// Months between the first and the last with no orders are kept with a count of 0.
 public struct AggregateStage {
     public static let unknownPlace = "（未注明）"
-    public static let unclassified = "（未分类）"
+    public static let unclassified = Values.unclassified
 
     let store: Store
     let config: PipelineConfig

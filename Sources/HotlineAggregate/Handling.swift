@@ -260,7 +260,7 @@ struct Handling {
         let insert = try db.prepare("INSERT OR IGNORE INTO agg_escalation VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
         let reopened = try db.rows(
             """
-            SELECT DISTINCT o.id, coalesce(o.unit, ''), coalesce(o.street, ''), coalesce(c.category, '（未分类）'),
+            SELECT DISTINCT o.id, coalesce(o.unit, ''), coalesce(o.street, ''), coalesce(c.category, '\(Values.unclassified)'),
                 o.received_at, o.satisfaction, o.status
             FROM orders o JOIN order_history h ON h.order_seq = o.seq LEFT JOIN classified c ON c.order_seq = o.seq
             WHERE h.status = '已办结' AND h.satisfaction IN ('不满意', '基本满意')
@@ -275,7 +275,7 @@ struct Handling {
         // Only a caller with an unsatisfied close can escalate: sort just their orders.
         let scan = try db.prepare(
             """
-            SELECT o.id, o.caller_key, coalesce(c.category, '（未分类）'), o.received_at, coalesce(o.status, ''),
+            SELECT o.id, o.caller_key, coalesce(c.category, '\(Values.unclassified)'), o.received_at, coalesce(o.status, ''),
                 o.satisfaction, coalesce(o.unit, ''), coalesce(o.street, '')
             FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
             WHERE o.caller_key IN (

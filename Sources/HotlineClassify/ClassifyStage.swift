@@ -104,19 +104,13 @@ public struct ClassifyStage {
                         SELECT seq, coalesce(title, ''), coalesce(content, ''), operator_category FROM orders
                         WHERE seq > ? ORDER BY seq LIMIT ?
                         """)
-                    var last = 0
-                    while true {
-                        try select.bind([last, batchSize])
-                        var batch: [Row] = []
-                        while try select.step() {
-                            last = select.int(0)
-                            batch.append(
-                                Row(
-                                    seq: last, title: select.text(1) ?? "", body: select.text(2) ?? "",
-                                    label: settings.label(select.text(3))))
-                        }
-                        if batch.isEmpty || !send(batch) { return }
-                    }
+                    try select.batches(
+                        size: batchSize,
+                        row: {
+                            Row(
+                                seq: $0.int(0), title: $0.text(1) ?? "", body: $0.text(2) ?? "",
+                                label: settings.label($0.text(3)))
+                        }, send: send)
                 },
                 transform: {
                     { batch in

@@ -35,6 +35,8 @@ public enum Values {
     }
 
     public static let kinds = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+    /// How pages and tables name the category of an order not classified yet.
+    public static let unclassified = "（未分类）"
     private static let kindSet = Set(kinds)
 
     private static let statusTable: [String: String] = [

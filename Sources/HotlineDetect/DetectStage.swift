@@ -11,8 +11,6 @@ import HotlineStore
 /// stuck orders by place and category. Findings that share most of their orders are merged into one
 /// candidate, which keeps the id of the earlier run's candidate with the same orders.
 public struct DetectStage {
-    public static let unclassified = "（未分类）"
-
     let store: Store
     let config: PipelineConfig
     let settings: DetectSettings
@@ -101,27 +99,21 @@ public struct DetectStage {
                 let select = try reader.value.prepare(
                     """
                     SELECT o.seq, o.received_at, o.district, o.street, o.community, o.address, o.title, o.content,
-                        o.caller_key, coalesce(c.category, '\(Self.unclassified)'), o.unit,
+                        o.caller_key, coalesce(c.category, '\(Values.unclassified)'), o.unit,
                         coalesce(o.status, '') = '已办结' AND coalesce(o.satisfaction, '') = '不满意',
                         EXISTS(SELECT 1 FROM order_history h WHERE h.order_seq = o.seq AND h.status = '已办结'
                             AND (coalesce(o.status, '') <> '已办结' OR coalesce(o.closed_at, '') <> h.closed_at))
                     FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq
                     WHERE o.seq > ? ORDER BY o.seq LIMIT ?
                     """)
-                var last = 0
-                while true {
-                    try select.bind([last, batchSize])
-                    var batch: [Row] = []
-                    while try select.step() {
-                        last = select.int(0)
-                        batch.append(
-                            Row(
-                                seq: last, received: select.text(1) ?? "", fields: (2...7).map { select.text($0) },
-                                caller: select.text(8), category: select.text(9) ?? Self.unclassified,
-                                unit: select.text(10), unsatisfied: select.int(11) != 0, reopened: select.int(12) != 0))
-                    }
-                    if batch.isEmpty || !send(batch) { return }
-                }
+                try select.batches(
+                    size: batchSize,
+                    row: {
+                        Row(
+                            seq: $0.int(0), received: $0.text(1) ?? "", fields: (2...7).map($0.text),
+                            caller: $0.text(8), category: $0.text(9) ?? Values.unclassified, unit: $0.text(10),
+                            unsatisfied: $0.int(11) != 0, reopened: $0.int(12) != 0)
+                    }, send: send)
             },
             transform: {
                 { batch in

@@ -154,6 +154,24 @@ public final class Statement {
         }
     }
 
+    /// Reads a keyset-paged query in batches of `size` rows and hands each batch to `send`.
+    ///
+    /// The query's first column is the key and its two parameters are `key > ?` and `LIMIT ?`
+    /// (`… WHERE seq > ? ORDER BY seq LIMIT ?`), so each batch is one short indexed read and no read
+    /// stays open between batches. Stops when a batch comes back empty or `send` returns false.
+    public func batches<Row>(size: Int, row: (Statement) -> Row, send: ([Row]) -> Bool) throws {
+        var last = 0
+        while true {
+            try bind([last, size])
+            var batch: [Row] = []
+            while try step() {
+                last = int(0)
+                batch.append(row(self))
+            }
+            if batch.isEmpty || !send(batch) { return }
+        }
+    }
+
     /// Makes the statement ready to run again; bindings not set again keep their values.
     public func reset() { sqlite3_reset(handle) }
 
