@@ -4,10 +4,14 @@ import HotlineCore
 ///
 /// UTF-8 with a byte-order mark (so Excel shows Chinese), CRLF line ends, RFC 4180 quoting. A text
 /// cell starting with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` so Excel does not run it
-/// as a formula; numbers are written as numbers. Text cells are masked for personal data.
+/// as a formula; numbers are written as numbers. Text cells are masked for personal data; identifier
+/// cells (order and candidate ids, which are references, not personal data) are not, so a long
+/// numeric order id stays usable.
 public struct CSVTable {
     public enum Cell: Equatable {
         case text(String)
+        /// An order or candidate id, or a list of them: escaped, never masked.
+        case id(String)
         case int(Int)
         case decimal(Double, places: Int)
         case empty
@@ -32,6 +36,7 @@ public struct CSVTable {
     static func render(_ cell: Cell) -> String {
         switch cell {
         case .text(let s): escape(neutralize(PersonalData.mask(s)))
+        case .id(let s): escape(neutralize(s))
         case .int(let n): String(n)
         case .decimal(let d, let places): Format.fixed(d, places: places)
         case .empty: ""

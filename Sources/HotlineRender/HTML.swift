@@ -1,9 +1,12 @@
 import HotlineCore
 
 /// Text made safe for HTML: escaped, and masked for names and phone numbers.
-func h(_ text: String) -> String {
+func h(_ text: String) -> String { escapeHTML(PersonalData.mask(text)) }
+
+/// An identifier (order or candidate id) made safe for HTML: escaped, not masked.
+func escapeHTML(_ text: String) -> String {
     var out = ""
-    for c in PersonalData.mask(text) {
+    for c in text {
         switch c {
         case "&": out += "&amp;"
         case "<": out += "&lt;"

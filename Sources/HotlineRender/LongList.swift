@@ -58,6 +58,7 @@ struct LongList: Sendable {
     static func html(_ cell: CSVTable.Cell) -> String {
         switch cell {
         case .text(let t): return "<td>" + h(t) + "</td>"
+        case .id(let t): return "<td>" + escapeHTML(t) + "</td>"
         case .int(let n): return "<td class=\"num\">" + n.grouped + "</td>"
         case .decimal(let d, let places): return "<td class=\"num\">" + Format.fixed(d, places: places) + "</td>"
         case .empty: return "<td>—</td>"
@@ -83,7 +84,7 @@ struct LongList: Sendable {
             FROM agg_supervision ORDER BY reason = '超期未办结' DESC, days_overdue DESC, order_id
             """,
         cells: { s in
-            (0..<8).map { s.text($0).map { .text($0) } ?? .empty }
+            [.id(s.text(0) ?? "")] + (1..<8).map { s.text($0).map { .text($0) } ?? .empty }
                 + [s.isNull(8) ? .empty : .decimal(s.double(8), places: 1)]
         })
 
@@ -93,7 +94,10 @@ struct LongList: Sendable {
             SELECT order_id, reason, earlier, unit, street, category, received_at, coalesce(satisfaction, status)
             FROM agg_escalation ORDER BY received_at, order_id
             """,
-        cells: { s in (0..<8).map { s.text($0).map { .text($0) } ?? .empty } })
+        cells: { s in
+            [.id(s.text(0) ?? ""), .text(s.text(1) ?? ""), .id(s.text(2) ?? "")]
+                + (3..<8).map { s.text($0).map { .text($0) } ?? .empty }
+        })
 
     static let mislabels = LongList(
         file: "mislabels.csv", header: ["工单编号", "受理时间", "话务员分类", "模型判断", "模型把握"],
@@ -103,7 +107,8 @@ struct LongList: Sendable {
             ORDER BY c.model_probability DESC, o.id
             """,
         cells: { s in
-            (0..<4).map { s.text($0).map { .text($0) } ?? .empty } + [.decimal(s.double(4), places: 3)]
+            [.id(s.text(0) ?? "")] + (1..<4).map { s.text($0).map { .text($0) } ?? .empty }
+                + [.decimal(s.double(4), places: 3)]
         })
 
     static let quality = LongList(
@@ -127,7 +132,7 @@ struct LongList: Sendable {
                 RecurringReport.signalLabels[String($0)] ?? String($0)
             }
             return [
-                s.isNull(0) ? .empty : .int(s.int(0)), .text(s.text(1) ?? ""),
+                s.isNull(0) ? .empty : .int(s.int(0)), .id(s.text(1) ?? ""),
                 .text(RecurringReport.statusLabels[s.text(2) ?? ""] ?? ""),
             ] + (3...6).map { .text(s.text($0) ?? "") } + [
                 .text(signals.joined(separator: "、")), .text(s.text(8) ?? ""),
@@ -146,7 +151,7 @@ struct LongList: Sendable {
             ORDER BY k.detected DESC, k.rank, e.candidate_id, o.received_at, o.id
             """,
         cells: { s in
-            (0..<8).map { s.text($0).map { .text($0) } ?? .empty }
+            [.id(s.text(0) ?? ""), .id(s.text(1) ?? "")] + (2..<8).map { s.text($0).map { .text($0) } ?? .empty }
                 + [
                     .text(
                         (s.text(8) ?? "").split(separator: ",").map {

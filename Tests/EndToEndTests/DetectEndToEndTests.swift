@@ -34,6 +34,9 @@ import Testing
         #expect(csv.split(separator: "\r\n").count == 6)
         let evidence = try #require(dir.read("site/recurring_evidence.csv"))
         #expect(evidence.split(separator: "\r\n").count == 1 + 10 + 5 + 7 + 17 + 6)
+        // Order ids are references, not personal data: long numeric ones stay readable.
+        #expect(evidence.contains(try Regex("\r\nTJ-[A-Z]{4}-[A-Z]{4},DT[0-9]{12},2024-")))
+        #expect(!evidence.contains("DT***"))
 
         let explain = try HotlineBinary.run(["explain", "--config", config, "--store", store, hotspot[1]])
         #expect(explain.status == 0)

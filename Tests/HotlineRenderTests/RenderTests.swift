@@ -20,6 +20,14 @@ import Testing
         )
     }
 
+    @Test func idCellsAreEscapedButNotMasked() {
+        var t = CSVTable(header: ["工单编号", "此前工单"])
+        t.append([.id("GD202103130001234"), .id("=GD1、GD2,GD3")])
+        t.append([.text("GD202103130001234"), .empty])
+        #expect(t.text == "\u{FEFF}工单编号,此前工单\r\nGD202103130001234,\"'=GD1、GD2,GD3\"\r\nGD***************,\r\n")
+        #expect(LongList.html(.id("GD202103130001234<b>")) == "<td>GD202103130001234&lt;b&gt;</td>")
+    }
+
     @Test(arguments: [
         (4_225.0 / 31_838.0, "13.3%"), (3.0 / 13.0, "23.1%"), (1.0 / 13.0, "7.7%"), (0.0, "0.0%"), (1.0, "100.0%"),
         (0.0005, "0.1%"),
