@@ -15,24 +15,35 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CHotlineSystem"),
 
-        // One module per job.
-        .target(name: "HotlineCore", dependencies: ["CHotlineSystem"], exclude: ["README.md"]),
+        // One module per job, in the order data flows.
+        .target(name: "HotlineCore", exclude: ["README.md"]),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"], exclude: ["README.md"]),
+        .target(name: "HotlineFormats", dependencies: ["HotlineCore", "CZlib", "CLibXML2"], exclude: ["README.md"]),
         .target(
-            name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore", "CZlib", "CLibXML2"], exclude: ["README.md"]),
+            name: "HotlineIngest", dependencies: ["HotlineCore", "HotlineStore", "HotlineFormats"], exclude: ["README.md"]),
+        .target(name: "HotlineLearn", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"], exclude: ["README.md"]),
         .target(
-            name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore", "HotlineLearn"], exclude: ["README.md"]),
-        .target(
-            name: "HotlineAggregate", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest"],
+            name: "HotlineClassify", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest", "HotlineLearn"],
             exclude: ["README.md"]),
-        .target(name: "HotlineLearn", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
-        .target(name: "HotlineDetect", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
-        .target(name: "HotlineRender", dependencies: ["HotlineCore", "HotlineStore"], exclude: ["README.md"]),
+        .target(
+            name: "HotlineAggregate",
+            dependencies: ["HotlineCore", "HotlineStore", "HotlineFormats", "HotlineIngest", "HotlineClassify"],
+            exclude: ["README.md"]),
+        .target(
+            name: "HotlineDetect", dependencies: ["HotlineCore", "HotlineStore", "HotlineIngest", "HotlineClassify"],
+            exclude: ["README.md"]),
+        .target(
+            name: "HotlineRender",
+            dependencies: [
+                "CHotlineSystem", "HotlineCore", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
+                "HotlineDetect",
+            ],
+            exclude: ["README.md"]),
         .target(
             name: "HotlineCLI",
             dependencies: [
-                "CHotlineSystem", "HotlineCore", "HotlineLearn", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
-                "HotlineDetect", "HotlineRender",
+                "CHotlineSystem", "HotlineCore", "HotlineStore", "HotlineIngest", "HotlineLearn", "HotlineClassify",
+                "HotlineAggregate", "HotlineDetect", "HotlineRender",
             ],
             exclude: ["README.md"]
         ),
@@ -43,18 +54,28 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HotlineCore", "HotlineStore"], path: "Tests/TestSupport"),
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "TestSupport"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "TestSupport"]),
-        .testTarget(name: "HotlineIngestTests", dependencies: ["HotlineIngest", "TestSupport"]),
+        .testTarget(name: "HotlineFormatsTests", dependencies: ["HotlineFormats", "TestSupport"]),
+        .testTarget(name: "HotlineIngestTests", dependencies: ["HotlineIngest", "HotlineFormats", "TestSupport"]),
+        .testTarget(name: "HotlineLearnTests", dependencies: ["HotlineLearn", "HotlineIngest", "TestSupport"]),
         .testTarget(
             name: "HotlineClassifyTests", dependencies: ["HotlineClassify", "HotlineIngest", "HotlineLearn", "TestSupport"]),
         .testTarget(
             name: "HotlineAggregateTests",
             dependencies: ["HotlineAggregate", "HotlineClassify", "HotlineIngest", "TestSupport"]
         ),
-        .testTarget(name: "HotlineLearnTests", dependencies: ["HotlineLearn", "TestSupport"]),
         .testTarget(
             name: "HotlineDetectTests", dependencies: ["HotlineDetect", "HotlineClassify", "HotlineIngest", "TestSupport"]),
-        .testTarget(name: "HotlineRenderTests", dependencies: ["HotlineRender", "TestSupport"]),
-        .testTarget(name: "HotlineCLITests", dependencies: ["HotlineCLI", "TestSupport"]),
+        .testTarget(
+            name: "HotlineRenderTests",
+            dependencies: [
+                "HotlineRender", "HotlineAggregate", "HotlineDetect", "HotlineClassify", "HotlineIngest", "TestSupport",
+            ]),
+        .testTarget(
+            name: "HotlineCLITests",
+            dependencies: [
+                "HotlineCLI", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate", "HotlineDetect",
+                "TestSupport",
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["hotline", "TestSupport"]),
     ]
 )

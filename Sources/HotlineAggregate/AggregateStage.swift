@@ -1,72 +1,99 @@
+import HotlineClassify
 import HotlineCore
+import HotlineIngest
 import HotlineStore
+
+/// Where the community reference table is.
+public enum AggregateSettings {
+    public static let communities = Setting(
+        "pipeline", "communities", .inputFile,
+        "The community table: CSV with 所属街道, 所属社区, 常住人口 and optionally 网格员, for counts per 10,000 residents.")
+    public static let all = [communities] + HandlingSettings.all
+}
 
 /// The aggregate stage: rebuilds every `agg_*` table from the orders and their categories.
 ///
 /// Orders with no street or community are counted under 未注明. An order whose community the
 /// reference table places in exactly one street gets that street when the export left it out.
 /// Months between the first and the last with no orders are kept with a count of 0.
-public struct AggregateStage {
+public struct AggregateStage: Stage {
+    public static let name = StageName.aggregate
+    public static let reads: [TableName] = [.orders, .classified, .sources, .rejects]
+    public static let owns = TableName.aggregates
+    public static let migrations = AggregateSchema.migrations
+    public static let settings = AggregateSettings.all
     public static let unknownPlace = "（未注明）"
     public static let unclassified = Values.unclassified
 
-    let store: Store
-    let config: PipelineConfig
+    public let name: String
+    public let handling: HandlingSettings
+    public let reference: [CommunityInfo]
+    public let fallback: String
+    public let fingerprint: String
 
-    public init(store: Store, config: PipelineConfig) {
-        self.store = store
-        self.config = config
-    }
-
-    @discardableResult
-    public func run() throws -> StageCounts {
-        let handling = try HandlingSettings(config: config)
+    /// Reads the settings, the holiday list and the community table; a bad community row is
+    /// reported and skipped.
+    public init(config: PipelineConfig, paths: StagePaths) throws {
+        name = config.name
+        handling = try HandlingSettings(config: config)
+        fallback = config.text(ClassifySettings.fallback) ?? "其他"
         var reference: [CommunityInfo] = []
-        if let path = config.communities {
+        if let path = config.path(AggregateSettings.communities) {
             let (rows, problems) = try CommunityTable.load(path: path)
             for p in problems { Log.diagnostic(p) }
             reference = rows
         }
-        return try store.runStage("aggregate", configHash: config.hash) { _ in
-            let db = store.db
-            try db.execute(
-                """
-                DELETE FROM communities; DELETE FROM agg_summary; DELETE FROM agg_category; DELETE FROM agg_month;
-                DELETE FROM agg_month_category; DELETE FROM agg_street; DELETE FROM agg_area;
-                DELETE FROM agg_area_category;
-                """)
-            let insertCommunity = try db.prepare(
-                "INSERT INTO communities(street, community, population, grid_workers) VALUES(?, ?, ?, ?)")
-            for r in reference { try insertCommunity.run([r.street, r.community, r.population, r.gridWorkers]) }
+        self.reference = reference
+        fingerprint = Self.fingerprint(of: config)
+    }
 
-            var cube = Cube()
-            try Handling(db: db, settings: handling).run { cube.add($0) }
-            let total = cube.total
-            if cube.unclassified > 0 {
-                Log.warning(
-                    "\(cube.unclassified.grouped) orders are not classified yet; run 'hotline classify' (counted as \(Self.unclassified))"
-                )
-            }
-            let insertCategory = try db.prepare(
-                "INSERT INTO agg_category(category, parent, n, share) VALUES(?, ?, ?, ?)")
-            for (category, n) in cube.sum({ $0.category }) {
-                try insertCategory.run([category, cube.parents[category], n, Double(n) / Double(max(total, 1))])
-            }
-            let insertMonthCategory = try db.prepare(
-                "INSERT INTO agg_month_category(month, category, n) VALUES(?, ?, ?)")
-            for (key, n) in cube.sum({ [$0.month, $0.category] }) { try insertMonthCategory.run([key[0], key[1], n]) }
-            try fillMonths(db, counts: cube.sum { $0.month })
-            let areas = areaCounts(cube, reference: reference)
-            try writeAreas(db, areas: areas, reference: reference)
-            try writeSummary(db, total: total, unclassified: cube.unclassified)
-            let insertSetting = try db.prepare("INSERT INTO agg_summary(key, value) VALUES(?, ?)")
-            for (i, (name, text)) in handling.description.enumerated() {
-                try insertSetting.run(["handling.\(i).\(name)", text])
-            }
-            return StageCounts(
-                rowsIn: total, rowsOut: total,
-                message: "\(cube.categoryCount) categories, \(areas.count) street/community pairs")
+    public func run(in store: Store, runID: Int) throws -> StageCounts {
+        let db = store.db
+        try db.execute(
+            """
+            DELETE FROM communities; DELETE FROM agg_summary; DELETE FROM agg_category; DELETE FROM agg_month;
+            DELETE FROM agg_month_category; DELETE FROM agg_street; DELETE FROM agg_area;
+            DELETE FROM agg_area_category;
+            """)
+        let insertCommunity = try db.insert(into: "communities", CommunityColumn.allCases)
+        for r in reference {
+            try insertCommunity.set(.street, r.street)
+            try insertCommunity.set(.community, r.community)
+            try insertCommunity.set(.population, r.population)
+            try insertCommunity.set(.gridWorkers, r.gridWorkers)
+            try insertCommunity.run()
         }
+
+        var cube = Cube()
+        try Handling(db: db, settings: handling).run { cube.add($0) }
+        let total = cube.total
+        if cube.unclassified > 0 {
+            Log.warning(
+                "\(cube.unclassified.grouped) orders are not classified yet; run 'hotline classify' (counted as \(Self.unclassified))"
+            )
+        }
+        let insertCategory = try db.insert(into: "agg_category", CategoryCount.Column.allCases)
+        for (category, n) in cube.sum({ $0.category }) {
+            try insertCategory.set(.category, category)
+            try insertCategory.set(.parent, cube.parents[category])
+            try insertCategory.set(.n, n)
+            try insertCategory.set(.share, Double(n) / Double(max(total, 1)))
+            try insertCategory.run()
+        }
+        let insertMonthCategory = try db.insert(into: "agg_month_category", MonthCategoryCount.Column.allCases)
+        for (key, n) in cube.sum({ [$0.month, $0.category] }) {
+            try insertMonthCategory.set(.month, key[0])
+            try insertMonthCategory.set(.category, key[1])
+            try insertMonthCategory.set(.n, n)
+            try insertMonthCategory.run()
+        }
+        try fillMonths(db, counts: cube.sum { $0.month })
+        let areas = areaCounts(cube)
+        try writeAreas(db, areas: areas)
+        try writeSummary(db, total: total, unclassified: cube.unclassified)
+        return StageCounts(
+            rowsIn: total, rowsOut: total,
+            message: "\(cube.categoryCount) categories, \(areas.count) street/community pairs")
     }
 
     /// Orders counted by month, place and category, fed row by row by the handling scan.
@@ -85,18 +112,18 @@ public struct AggregateStage {
         var total = 0
         var unclassified = 0
 
-        /// Counts one row of the handling scan (see `Handling.run` for its columns).
-        mutating func add(_ row: Statement) {
-            let category = row.text(14)
-            if category == nil { unclassified += 1 }
-            let street = row.text(2).flatMap { $0.isEmpty ? nil : $0 }
-            let community = row.text(3).flatMap { $0.isEmpty ? nil : $0 }
+        /// Counts one order of the handling scan.
+        mutating func add(_ row: ClassifiedOrder) {
+            if row.category == nil { unclassified += 1 }
+            let street = row.order.street.flatMap { $0.isEmpty ? nil : $0 }
+            let community = row.order.community.flatMap { $0.isEmpty ? nil : $0 }
             let key = Key(
-                month: row.text(15) ?? "", street: street, community: community,
-                category: category ?? AggregateStage.unclassified)
+                month: row.order.month, street: street, community: community, category: row.categoryOrUnclassified)
             counts[key, default: 0] += 1
             total += 1
-            if let category, parents[category] == nil, let parent = row.text(16) { parents[category] = parent }
+            if let category = row.category, parents[category] == nil, let parent = row.parent {
+                parents[category] = parent
+            }
         }
 
         /// Counts summed over every key that `group` maps to the same value.
@@ -113,10 +140,12 @@ public struct AggregateStage {
         guard let first = counts.keys.min(), let last = counts.keys.max(),
             var year = Int(first.prefix(4)), var month = Int(first.suffix(2))
         else { return }
-        let insert = try db.prepare("INSERT INTO agg_month(month, n) VALUES(?, ?)")
+        let insert = try db.insert(into: "agg_month", MonthCount.Column.allCases)
         while true {
             let key = LocalDateTime(year: year, month: month, day: 1).monthKey
-            try insert.run([key, counts[key] ?? 0])
+            try insert.set(.month, key)
+            try insert.set(.n, counts[key] ?? 0)
+            try insert.run()
             if key >= last { break }
             month += 1
             if month > 12 { (year, month) = (year + 1, 1) }
@@ -129,7 +158,7 @@ public struct AggregateStage {
     }
 
     /// Orders per (street, community, category), with streets filled in from the reference table.
-    private func areaCounts(_ cube: Cube, reference: [CommunityInfo]) -> [Area: [String: Int]] {
+    private func areaCounts(_ cube: Cube) -> [Area: [String: Int]] {
         var streetsOf: [String: Set<String>] = [:]
         for r in reference { streetsOf[r.community, default: []].insert(r.street) }
         var out: [Area: [String: Int]] = [:]
@@ -143,28 +172,43 @@ public struct AggregateStage {
         return out
     }
 
-    private func writeAreas(_ db: Database, areas: [Area: [String: Int]], reference: [CommunityInfo]) throws {
+    private func writeAreas(_ db: Database, areas: [Area: [String: Int]]) throws {
         var info: [Area: CommunityInfo] = [:]
         for r in reference { info[Area(street: r.street, community: r.community)] = r }
-        let insertCategory = try db.prepare(
-            "INSERT INTO agg_area_category(street, community, category, n) VALUES(?, ?, ?, ?)")
-        let insertArea = try db.prepare(
-            """
-            INSERT INTO agg_area(street, community, n, population, grid_workers, per_10k, per_grid, top_category, top_n)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insertCategory = try db.insert(into: "agg_area_category", AreaCategoryCount.Column.allCases)
+        let insertArea = try db.insert(into: "agg_area", AreaFigures.Column.allCases)
+        /// One row of `agg_area` (with a community) or `agg_street` (without).
+        func write(
+            _ insert: Insert<AreaFigures.Column>, street: String, community: String?, n: Int, population: Int?,
+            grid: Int?, top: (category: String, n: Int)?
+        ) throws {
+            try insert.set(.street, street)
+            if let community { try insert.set(.community, community) }
+            try insert.set(.n, n)
+            try insert.set(.population, population)
+            try insert.set(.gridWorkers, grid)
+            try insert.set(.per10k, population.map { Double(n) * 10_000 / Double($0) })
+            try insert.set(.perGrid, grid.map { Double(n) / Double($0) })
+            try insert.set(.topCategory, top?.category)
+            try insert.set(.topN, top?.n)
+            try insert.run()
+        }
         var streets: [String: (n: Int, population: Int?, grid: Int?, categories: [String: Int])] = [:]
         for area in Set(areas.keys).union(info.keys) {
             let categories = areas[area] ?? [:]
-            for (category, n) in categories { try insertCategory.run([area.street, area.community, category, n]) }
+            for (category, n) in categories {
+                try insertCategory.set(.street, area.street)
+                try insertCategory.set(.community, area.community)
+                try insertCategory.set(.category, category)
+                try insertCategory.set(.n, n)
+                try insertCategory.run()
+            }
             let n = categories.values.reduce(0, +)
-            let top = Self.top(categories)
             let population = info[area]?.population
             let grid = info[area]?.gridWorkers
-            try insertArea.run([
-                area.street, area.community, n, population, grid, population.map { Double(n) * 10_000 / Double($0) },
-                grid.map { Double(n) / Double($0) }, top?.category, top?.n,
-            ])
+            try write(
+                insertArea, street: area.street, community: area.community, n: n, population: population, grid: grid,
+                top: Self.top(categories))
             var s = streets[area.street] ?? (0, 0, 0, [:])
             s.n += n
             // A street's rate needs every community's population; one unknown makes it unknown.
@@ -173,17 +217,12 @@ public struct AggregateStage {
             for (category, k) in categories { s.categories[category, default: 0] += k }
             streets[area.street] = s
         }
-        let insertStreet = try db.prepare(
-            """
-            INSERT INTO agg_street(street, n, population, grid_workers, per_10k, per_grid, top_category, top_n)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insertStreet = try db.insert(
+            into: "agg_street", AreaFigures.Column.allCases.filter { $0 != .community })
         for (street, s) in streets {
-            let top = Self.top(s.categories)
-            try insertStreet.run([
-                street, s.n, s.population, s.grid, s.population.map { Double(s.n) * 10_000 / Double($0) },
-                s.grid.map { Double(s.n) / Double($0) }, top?.category, top?.n,
-            ])
+            try write(
+                insertStreet, street: street, community: nil, n: s.n, population: s.population, grid: s.grid,
+                top: Self.top(s.categories))
         }
     }
 
@@ -193,20 +232,34 @@ public struct AggregateStage {
     }
 
     private func writeSummary(_ db: Database, total: Int, unclassified: Int) throws {
-        let insert = try db.prepare("INSERT INTO agg_summary(key, value) VALUES(?, ?)")
-        let values: [(String, String?)] = [
-            ("pipeline", config.name),
-            ("orders", String(total)),
-            ("unclassified", String(unclassified)),
-            ("first_received", try db.scalarText("SELECT min(received_at) FROM orders")),
-            ("last_received", try db.scalarText("SELECT max(received_at) FROM orders")),
-            ("rows_read", String(try db.scalar("SELECT coalesce(sum(rows_read), 0) FROM sources"))),
-            ("rejected", String(try db.scalar("SELECT count(*) FROM rejects"))),
-            ("by_rule", String(try db.scalar("SELECT count(*) FROM classified WHERE rule <> 'fallback'"))),
-            ("fallback", config.fallbackCategory),
-            ("population", String(try db.scalar("SELECT coalesce(sum(population), 0) FROM communities"))),
-            ("generated_at", LocalDateTime.now().description),
+        let insert = try db.insert(into: "agg_summary", KeyValue.Column.allCases)
+        func put(_ key: String, _ value: String?) throws {
+            try insert.set(.key, key)
+            try insert.set(.value, value ?? "")
+            try insert.run()
+        }
+        let span = try Orders.span(db)
+        let values: [(SummaryKey, String?)] = [
+            (.pipeline, name),
+            (.orders, String(total)),
+            (.unclassified, String(unclassified)),
+            (.firstReceived, span.first),
+            (.lastReceived, span.last),
+            (.rowsRead, String(try Sources.rowsRead(db))),
+            (.rejected, String(try Rejects.count(db))),
+            (.byRule, String(try Classifications.decidedCount(db))),
+            (.fallback, fallback),
+            (.population, String(try db.scalar("SELECT coalesce(sum(population), 0) FROM communities"))),
+            (.generatedAt, LocalDateTime.now().description),
         ]
-        for (key, value) in values { try insert.run([key, value ?? ""]) }
+        for (key, value) in values { try put(key.rawValue, value) }
+        for (i, (name, text)) in handling.description.enumerated() {
+            try put("\(Aggregates.handlingPrefix)\(i).\(name)", text)
+        }
     }
+}
+
+/// The columns of `communities`.
+enum CommunityColumn: Int, ColumnSet {
+    case street, community, population, gridWorkers
 }

@@ -1,5 +1,5 @@
 import HotlineCore
-import HotlineIngest
+import HotlineFormats
 
 /// One community of the reference table: where it is and how many live there.
 public struct CommunityInfo: Sendable, Equatable {
@@ -25,12 +25,12 @@ public enum CommunityTable {
         let decoder = TextDecoder(encoding: encoding)
         func cells(_ r: RawRecord) -> [String] { (0..<r.fieldCount).map { decoder.decodeLossy(r.field($0)).trimmed } }
         guard let headerRecord = try reader.next() else {
-            throw HotlineError.invalid([Diagnostic(file: path, line: 1, "the community table is empty")])
+            throw HotlineError.input([Diagnostic(file: path, line: 1, "the community table is empty")])
         }
         let header = cells(headerRecord).map(Field.headerKey)
         func column(_ names: [String]) -> Int? { header.firstIndex { names.map(Field.headerKey).contains($0) } }
         guard let s = column(streetNames), let c = column(communityNames), let p = column(populationNames) else {
-            throw HotlineError.invalid([
+            throw HotlineError.input([
                 Diagnostic(file: path, line: headerRecord.line, "the community table needs columns 所属街道, 所属社区 and 常住人口")
             ])
         }

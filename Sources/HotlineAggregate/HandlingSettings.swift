@@ -3,10 +3,56 @@ import HotlineCore
 
 /// How handling is measured: which callbacks count, the rates' definitions and weights, deadlines.
 ///
-/// Every value is a setting under `[handling]` in the pipeline file; the defaults follow DOMAIN.md
-/// (基本满意 counts 0.9 of 满意; the composite weighs 响应率, 解决率 and 满意率 0.1/0.5/0.4; deadlines
-/// 咨询 2, 求助 and 建议 10, 投诉 and 举报 15 working days). The page says which were used.
+/// Every value is a setting under `[handling]` in the pipeline file; the defaults follow
+/// docs/domain.md (基本满意 counts 0.9 of 满意; the composite weighs 响应率, 解决率 and 满意率
+/// 0.1/0.5/0.4; deadlines 咨询 2, 求助 and 建议 10, 投诉 and 举报 15 working days). The page says
+/// which were used.
 public struct HandlingSettings: Sendable {
+    static let validCallbackSetting = Setting(
+        "handling", "valid_callback", .list, default: "满意, 基本满意, 不满意",
+        "回访满意度 values that make a valid callback; the rates are over these orders.")
+    static let satisfiedSetting = Setting(
+        "handling", "satisfied", .pairs, default: "满意:1, 基本满意:0.9",
+        "Each callback value's weight in 满意率 (values not listed weigh 0).")
+    static let resolvedSetting = Setting(
+        "handling", "resolved", .list, default: "满意, 基本满意",
+        "Callback values that count as resolved (解决率) when the export has no 是否解决 column.")
+    static let respondedSetting = Setting(
+        "handling", "responded", .list, default: "满意, 基本满意, 不满意",
+        "Callback values that count as responded (响应率) when the export has no 是否联系 column.")
+    static let weightsSetting = Setting(
+        "handling", "weights", .pairs, default: "响应率:0.1, 解决率:0.5, 满意率:0.4",
+        "The composite score's weights of 响应率, 解决率 and 满意率.")
+    static let minVolumeSetting = Setting(
+        "handling", "min_volume", .whole(0...1_000_000), default: "10",
+        "A unit or street with fewer orders in the period is listed, not ranked.")
+    static let daysSetting = Setting(
+        "handling", "days", .choice(["working", "calendar", "工作日", "自然日"]), default: "working",
+        "Deadlines count working days (weekends and the holiday list skipped) or calendar days.")
+    static let holidaysSetting = Setting(
+        "handling", "holidays", .inputFile,
+        "A holiday list: one date a line; `2021-10-09 上班` for a working weekend day.")
+    static let deadlinesSetting = Setting(
+        "handling", "deadlines", .pairs, default: "咨询:2, 求助:10, 建议:10, 投诉:15, 举报:15, 表扬:15",
+        "Days allowed per 诉求类型 when an order gives no 办理时限 or 截止时间.")
+    static let defaultDeadlineSetting = Setting(
+        "handling", "default_deadline", .whole(1...365), default: "15",
+        "Days allowed for an order of a kind `deadlines` does not name.")
+    static let reportDateSetting = Setting(
+        "handling", "report_date", .date,
+        "\"Now\" for open orders past their deadline; default: the latest time in the data.")
+    static let recallDaysSetting = Setting(
+        "handling", "recall_days", .whole(1...3_650), default: "90",
+        "The same caller on the same matter again within this many days of an unsatisfied close goes on the escalation list."
+    )
+    static let oldRecallDaysSetting = Setting(
+        "handling", "repeat_days", .whole(1...3_650), "The old name of recall_days; use recall_days.")
+    public static let all = [
+        validCallbackSetting, satisfiedSetting, resolvedSetting, respondedSetting, weightsSetting, minVolumeSetting,
+        daysSetting, holidaysSetting, deadlinesSetting, defaultDeadlineSetting, reportDateSetting, recallDaysSetting,
+        oldRecallDaysSetting,
+    ]
+
     /// 回访满意度 values that make a valid callback; the rates are over these orders.
     public var validCallback = ["满意", "基本满意", "不满意"]
     /// Each value's weight in 满意率 (missing values weigh 0).
@@ -26,80 +72,36 @@ public struct HandlingSettings: Sendable {
     public var defaultDeadline = 15
     /// "Now" for open orders past their deadline; default: the latest time in the data.
     public var reportDate: LocalDateTime?
-    /// The same caller on the same matter within this many days after an unsatisfied close escalates.
-    public var repeatDays = 90
+    /// The same caller on the same matter within this many days after an unsatisfied close escalates
+    /// (a recall; not detect's repeat-caller signal, which has its own `[detect] repeat_days`).
+    public var recallDays = 90
 
     public init() {}
 
-    /// Reads `[handling]`; every bad value is reported with its line.
+    /// Reads `[handling]` (checked when the pipeline file was read) and the holiday list it names.
     public init(config: PipelineConfig) throws {
-        var problems: [Diagnostic] = []
-        func value(_ key: String) -> String? { config.values["handling.\(key)"]?.value }
-        func list(_ key: String) -> [String]? {
-            value(key).map { $0.split(whereSeparator: { $0 == "," || $0 == "、" }).map { String($0).trimmed } }
-        }
-        func pairs(_ key: String) -> [(String, Double)]? {
-            guard let items = list(key) else { return nil }
-            var out: [(String, Double)] = []
-            for item in items {
-                let parts = item.split(separator: ":").map { String($0).trimmed }
-                guard parts.count == 2, let number = Double(parts[1]), number >= 0 else {
-                    problems.append(config.problem("handling.\(key)", "expected 'name:number, …', not '\(item)'"))
-                    return nil
-                }
-                out.append((parts[0], number))
-            }
-            return out
-        }
-        func whole(_ key: String, _ range: ClosedRange<Int>) -> Int? {
-            guard let text = value(key) else { return nil }
-            guard let n = Int(text), range.contains(n) else {
-                problems.append(config.problem("handling.\(key)", "expected a whole number in \(range), not '\(text)'"))
-                return nil
-            }
-            return n
-        }
-        if let v = list("valid_callback") { validCallback = v }
-        if let v = pairs("satisfied") { satisfied = Dictionary(v, uniquingKeysWith: { $1 }) }
-        if let v = list("resolved") { resolved = v }
-        if let v = list("responded") { responded = v }
-        if let v = pairs("weights") {
+        validCallback = config.list(Self.validCallbackSetting) ?? validCallback
+        if let v = config.pairs(Self.satisfiedSetting) { satisfied = Dictionary(v, uniquingKeysWith: { $1 }) }
+        resolved = config.list(Self.resolvedSetting) ?? resolved
+        responded = config.list(Self.respondedSetting) ?? responded
+        if let v = config.pairs(Self.weightsSetting) {
             let w = Dictionary(v, uniquingKeysWith: { $1 })
-            let known = Set(["响应率", "解决率", "满意率"])
-            if !Set(w.keys).isSubset(of: known) {
-                problems.append(config.problem("handling.weights", "weights name 响应率, 解决率 and 满意率"))
-            } else {
-                weights = (w["响应率"] ?? 0, w["解决率"] ?? 0, w["满意率"] ?? 0)
+            guard Set(w.keys).isSubset(of: ["响应率", "解决率", "满意率"]) else {
+                throw HotlineError.settings([config.problem(Self.weightsSetting, "weights name 响应率, 解决率 and 满意率")])
             }
+            weights = (w["响应率"] ?? 0, w["解决率"] ?? 0, w["满意率"] ?? 0)
         }
-        if let v = whole("min_volume", 0...1_000_000) { minVolume = v }
-        if let v = value("days") {
-            switch v {
-            case "working", "工作日": workingDays = true
-            case "calendar", "自然日": workingDays = false
-            default: problems.append(config.problem("handling.days", "expected working or calendar, not '\(v)'"))
-            }
+        minVolume = config.whole(Self.minVolumeSetting)
+        workingDays = ["working", "工作日"].contains(config.text(Self.daysSetting) ?? "working")
+        for (kind, days) in config.pairs(Self.deadlinesSetting) ?? [] { deadlines[kind] = Int(days) }
+        defaultDeadline = config.whole(Self.defaultDeadlineSetting)
+        reportDate = config.date(Self.reportDateSetting)
+        recallDays = config.whole(Self.recallDaysSetting)
+        if config.isSet(Self.oldRecallDaysSetting) {
+            Log.warning("[handling] repeat_days is now called recall_days; please rename it")
+            if !config.isSet(Self.recallDaysSetting) { recallDays = config.whole(Self.oldRecallDaysSetting) }
         }
-        if let v = pairs("deadlines") {
-            for (kind, days) in v { deadlines[kind] = Int(days) }
-        }
-        if let v = whole("default_deadline", 1...365) { defaultDeadline = v }
-        if let v = whole("repeat_days", 1...3_650) { repeatDays = v }
-        if let v = value("report_date") {
-            if let date = LocalDateTime.parse(v) {
-                reportDate = date
-            } else {
-                problems.append(config.problem("handling.report_date", "not a date: '\(v)'"))
-            }
-        }
-        if let v = value("holidays") {
-            do {
-                holidays = try Holidays.load(path: config.resolve(v))
-            } catch let error as HotlineError {
-                if case .invalid(let d) = error { problems += d } else { throw error }
-            }
-        }
-        if !problems.isEmpty { throw HotlineError.invalid(problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
+        if let path = config.path(Self.holidaysSetting) { holidays = try Holidays.load(path: path) }
     }
 
     /// The settings in words, for the page: which definitions the figures use.
@@ -137,7 +139,7 @@ public struct Holidays: Sendable {
 
     public static func load(path: String) throws -> Holidays {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw HotlineError.failed("cannot read the holiday list \(path)")
+            throw HotlineError.file(path: path, problem: "cannot read the holiday list")
         }
         var h = Holidays()
         var problems: [Diagnostic] = []
@@ -156,7 +158,7 @@ public struct Holidays: Sendable {
                 h.off.insert(date.dayNumber)
             }
         }
-        if !problems.isEmpty { throw HotlineError.invalid(problems) }
+        if !problems.isEmpty { throw HotlineError.input(problems) }
         return h
     }
 

@@ -23,25 +23,27 @@ enum Commands {
             summary: "Run every stage: ingest, classify, aggregate, detect, render.",
             discussion: """
                 Ingests the files given, or the pipeline's 'inputs', then classifies, aggregates, finds the
-                problems to escalate and publishes the site. Prints the path of the published index.html. Each stage commits on its own; the site
-                is replaced only when every stage has succeeded.
+                problems to escalate and publishes the site. Prints the path of the published index.html.
+                Every setting and file is checked before the first stage changes the store. Each stage
+                commits on its own; the site is replaced only when every stage has succeeded.
                 """,
             options: [config, store, out], positionals: 0...Int.max, run: runAll),
         Command(
-            name: "ingest", arguments: "[<file> ...]", summary: "Read CSV exports into the store.",
+            name: "ingest", arguments: "[<file> ...]", summary: "Read exports (CSV, XLSX, XML) into the store.",
             discussion: """
                 Orders are upserted by order id; bad rows are reported as file:line: error: reason and kept in
                 the store's rejects table. Without files, reads the pipeline's 'inputs'.
                 """,
-            options: [config, store], positionals: 0...Int.max, run: { try ingest(context($0), files: $0.arguments) }),
+            options: [config, store], positionals: 0...Int.max,
+            run: { try runStage(IngestStage.self, $0) }),
         Command(
             name: "classify", arguments: "", summary: "Classify every order in the store by the taxonomy.",
             discussion: "Replaces the previous classification; rerun it after editing the taxonomy.",
-            options: [config, store], positionals: 0...0, run: { try classify(context($0)) }),
+            options: [config, store], positionals: 0...0, run: { try runStage(ClassifyStage.self, $0) }),
         Command(
             name: "aggregate", arguments: "", summary: "Count orders by category, month, street and community.",
             discussion: "Uses the pipeline's 'communities' table, if set, for per-10,000-resident rates.",
-            options: [config, store], positionals: 0...0, run: { try aggregate(context($0)) }),
+            options: [config, store], positionals: 0...0, run: { try runStage(AggregateStage.self, $0) }),
         Command(
             name: "detect", arguments: "",
             summary: "Find the problems that keep coming back, as escalation candidates (提级处理).",
@@ -52,12 +54,22 @@ enum Commands {
                 the same from night to night. Prints the ranked candidates as tab-separated lines; 'hotline
                 explain ID' shows one candidate's evidence.
                 """,
-            options: [config, store], positionals: 0...0, run: { try detect(context($0), print: true) }),
+            options: [config, store], positionals: 0...0,
+            run: {
+                let setup = try Setup($0)
+                try runStage(DetectStage.self, setup)
+                print(try candidatesTSV(setup), terminator: "")
+            }),
         Command(
             name: "render", arguments: "", summary: "Publish the static site (HTML and CSV) from the aggregates.",
             discussion: "The site is written beside the target folder and swapped in whole.",
             options: [config, store, out], positionals: 0...0,
-            run: { print(try render(context($0))) }),
+            run: {
+                let setup = try Setup($0)
+                let stage = try RenderStage(config: setup.config, paths: setup.paths)
+                try run(stage, in: setup.openStore(create: false))
+                print(stage.index)
+            }),
         Command(
             name: "train", arguments: "",
             summary: "Learn the categories from the orders that carry an operator's label.",
@@ -65,7 +77,13 @@ enum Commands {
                 Fits a character n-gram model on the labelled orders in the store and saves it beside the store
                 (or where [model] file says). Prints the model's path. Deterministic for a given [model] seed.
                 """,
-            options: [config, store], positionals: 0...0, run: { print(try train(context($0))) }),
+            options: [config, store], positionals: 0...0,
+            run: {
+                let setup = try Setup($0)
+                let stage = try TrainStage(config: setup.config, paths: setup.paths)
+                try setup.openStore(create: false).run(stage)
+                print(stage.modelPath)
+            }),
         Command(
             name: "evaluate", arguments: "",
             summary: "Measure the learned classifier by cross-validation on the labelled orders.",
@@ -77,10 +95,11 @@ enum Commands {
                 config, store, OptionSpec(name: "--folds", value: "n", help: "Rounds of cross-validation (default 5)."),
                 OptionSpec(name: "--split", value: "share", help: "Hold out this share (0–1) once instead."),
                 OptionSpec(name: "--csv", value: "dir", help: "Also write metrics.csv and confusion.csv here."),
-            ], positionals: 0...0, run: { try evaluate(context($0), options: $0.options) }),
+            ], positionals: 0...0, run: { try evaluate(Setup($0), options: $0.options) }),
         Command(
-            name: "status", arguments: "", summary: "Show what the store holds and the last stage runs.",
-            discussion: "", options: [config, store], positionals: 0...0, run: { try status(context($0)) }),
+            name: "status", arguments: "",
+            summary: "Show what the store holds, the last stage runs, and which stages are stale and why.",
+            discussion: "", options: [config, store], positionals: 0...0, run: { try status(Setup($0)) }),
         Command(
             name: "explain", arguments: "<order-id | candidate-id>",
             summary: "Show why an order landed in its category, or what a candidate rests on.",
@@ -90,119 +109,99 @@ enum Commands {
                 behind it.
                 """,
             options: [config, store], positionals: 1...1,
-            run: { try explain(context($0), id: $0.arguments[0]) }),
+            run: { try explain(Setup($0), id: $0.arguments[0]) }),
     ]
 
     /// The settings and paths one invocation works with.
-    struct Context {
+    struct Setup {
         var config: PipelineConfig
-        var storePath: String
-        var outPath: String
-    }
+        var paths: StagePaths
 
-    static func context(_ invocation: Invocation) throws -> Context {
-        let cwd = FileManager.default.currentDirectoryPath
-        let config = try invocation.options["--config"].map(PipelineConfig.load) ?? PipelineConfig(directory: cwd)
-        return Context(
-            config: config,
-            storePath: invocation.options["--store"] ?? config.store ?? "hotline.sqlite",
-            outPath: invocation.options["--out"] ?? config.out ?? "site")
-    }
-
-    static func runAll(_ invocation: Invocation) throws {
-        let ctx = try context(invocation)
-        // Check what could stop the run at the end before anything is written.
-        let classifier = try loadClassifier(ctx.config)
-        let store = try Store(path: ctx.storePath)
-        _ = try SiteWriter(store: store, config: ctx.config, out: ctx.outPath).checkTarget()
-        try ingest(ctx, files: invocation.arguments)
-        hotline_release_free_memory()
-        try classify(ctx, classifier: classifier)
-        hotline_release_free_memory()
-        try aggregate(ctx)
-        hotline_release_free_memory()
-        try detect(ctx, print: false)
-        hotline_release_free_memory()
-        print(try render(ctx))
-    }
-
-    static func ingest(_ ctx: Context, files: [String]) throws {
-        let inputs = files.isEmpty ? expandInputs(ctx.config.inputs) : files
-        guard !inputs.isEmpty else {
-            if files.isEmpty && !ctx.config.inputs.isEmpty {
-                throw HotlineError.failed(
-                    "the pipeline's inputs match no file: \(ctx.config.inputs.joined(separator: ", "))")
-            }
-            throw HotlineError.usage("no input files: name them, or set 'inputs' in the pipeline file")
+        init(_ invocation: Invocation) throws {
+            let cwd = FileManager.default.currentDirectoryPath
+            config =
+                try invocation.options["--config"].map {
+                    try PipelineConfig.load(path: $0, settings: StageGraph.settings)
+                }
+                ?? PipelineConfig(directory: cwd, settings: StageGraph.settings)
+            paths = StagePaths(
+                store: invocation.options["--store"] ?? config.path(PipelineConfig.store) ?? "hotline.sqlite",
+                out: invocation.options["--out"] ?? config.path(PipelineConfig.out) ?? "site",
+                inputs: invocation.command.name == "run" || invocation.command.name == "ingest"
+                    ? invocation.arguments : [])
         }
-        let store = try Store(path: ctx.storePath)
-        try Ingester(store: store, config: ctx.config).run(files: inputs)
+
+        /// The store with every stage's migrations.
+        func openStore(create: Bool = true, readOnly: Bool = false) throws -> Store {
+            try Store(path: paths.store, migrations: StageGraph.migrations, create: create, readOnly: readOnly)
+        }
     }
 
-    static func loadClassifier(_ config: PipelineConfig) throws -> Classifier {
-        Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: config.fallbackCategory)
+    /// `hotline STAGE`: reads the stage's settings, then runs it on the store.
+    static func runStage<S: Stage>(_ type: S.Type, _ invocation: Invocation) throws {
+        try runStage(type, Setup(invocation))
     }
 
-    /// The trained model beside the store, if there is one.
-    static func loadModel(_ ctx: Context, settings: ModelSettings) throws -> LinearModel? {
-        let path = settings.path(store: ctx.storePath)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try LinearModel.read(from: path)
+    static func runStage<S: Stage>(_ type: S.Type, _ setup: Setup) throws {
+        let stage = try S(config: setup.config, paths: setup.paths)
+        try run(stage, in: setup.openStore(create: S.name == .ingest))
     }
 
-    static func classify(_ ctx: Context, classifier: Classifier? = nil) throws {
-        let classifier = try classifier ?? loadClassifier(ctx.config)
-        let settings = try ModelSettings(config: ctx.config)
-        let model = try loadModel(ctx, settings: settings)
-        if let model {
+    /// Runs one stage and logs what it did.
+    static func run<S: Stage>(_ stage: S, in store: Store) throws {
+        if let classify = stage as? ClassifyStage, let model = classify.model {
             Log.info(
                 "classify: with the model trained on \(model.trainedOn.grouped) orders (\(model.classes.count) classes)"
             )
         }
-        let store = try Store(path: ctx.storePath, create: false)
-        let counts = try ClassifyStage(
-            store: store, classifier: classifier, configHash: ctx.config.hash, model: model, settings: settings
-        ).run()
-        let detail = counts.message.flatMap { $0.isEmpty ? nil : ": " + $0 } ?? ""
-        Log.info("classify: \(counts.rowsOut.grouped) orders\(detail)")
-    }
-
-    static func aggregate(_ ctx: Context) throws {
-        let store = try Store(path: ctx.storePath, create: false)
-        let counts = try AggregateStage(store: store, config: ctx.config).run()
-        Log.info("aggregate: \(counts.rowsIn.grouped) orders: \(counts.message ?? "")")
-    }
-
-    static func detect(_ ctx: Context, print printing: Bool) throws {
-        let settings = try DetectSettings(config: ctx.config)
-        let store = try Store(path: ctx.storePath, create: false)
-        let counts = try DetectStage(store: store, config: ctx.config, settings: settings).run()
-        Log.info("detect: \(counts.rowsIn.grouped) orders: \(counts.message ?? "")")
-        guard printing else { return }
-        let rows = try store.db.rows(
-            """
-            SELECT rank, id, weight, status, level, category, place, orders, callers, substr(first_seen, 1, 10),
-                substr(last_seen, 1, 10), signals
-            FROM candidates WHERE detected = 1 ORDER BY rank
-            """)
-        var out = "rank\tid\tweight\tstatus\tlevel\tcategory\tplace\torders\tcallers\tfirst_seen\tlast_seen\tsignals\n"
-        for r in rows {
-            out +=
-                r.map { v -> String in
-                    switch v {
-                    case .int(let n): String(n)
-                    case .real(let d): Format.fixed(d, places: 1)
-                    default: PersonalData.mask(v.text ?? "")
-                    }
-                }.joined(separator: "\t") + "\n"
+        let counts = try store.run(stage)
+        switch S.name {
+        case .ingest, .train: break
+        case .render: Log.info("render: site published at \(counts.message ?? "")")
+        case .classify:
+            let detail = counts.message.flatMap { $0.isEmpty ? nil : ": " + $0 } ?? ""
+            Log.info("classify: \(counts.rowsOut.grouped) orders\(detail)")
+        case .aggregate, .detect:
+            Log.info("\(S.name.rawValue): \(counts.rowsIn.grouped) orders: \(counts.message ?? "")")
         }
-        print(out, terminator: "")
     }
 
-    static func render(_ ctx: Context) throws -> String {
-        let store = try Store(path: ctx.storePath, create: false)
-        let index = try SiteWriter(store: store, config: ctx.config, out: ctx.outPath).run()
-        Log.info("render: site published at \((index as NSString).deletingLastPathComponent)")
-        return index
+    /// `hotline run`: every stage is made (its settings and files checked) before the first one runs.
+    static func runAll(_ invocation: Invocation) throws {
+        let setup = try Setup(invocation)
+        let config = setup.config
+        let ingest = try IngestStage(config: config, paths: setup.paths)
+        let classify = try ClassifyStage(config: config, paths: setup.paths)
+        let aggregate = try AggregateStage(config: config, paths: setup.paths)
+        let detect = try DetectStage(config: config, paths: setup.paths)
+        let render = try RenderStage(config: config, paths: setup.paths)
+        _ = try render.checkTarget()
+        let store = try setup.openStore()
+        try run(ingest, in: store)
+        hotline_release_free_memory()
+        try run(classify, in: store)
+        hotline_release_free_memory()
+        try run(aggregate, in: store)
+        hotline_release_free_memory()
+        try run(detect, in: store)
+        hotline_release_free_memory()
+        try run(render, in: store)
+        print(render.index)
+    }
+
+    /// The current candidates as tab-separated lines, for `hotline detect`.
+    static func candidatesTSV(_ setup: Setup) throws -> String {
+        let store = try setup.openStore(create: false, readOnly: true)
+        var out = "rank\tid\tweight\tstatus\tlevel\tcategory\tplace\torders\tcallers\tfirst_seen\tlast_seen\tsignals\n"
+        for c in try EscalationCandidates.current(store.db) {
+            let cells = [
+                String(c.rank ?? 0), c.id, Format.fixed(c.weight, places: 1), c.status.rawValue,
+                PersonalData.mask(c.level.label), PersonalData.mask(c.category), PersonalData.mask(c.place),
+                String(c.orders), String(c.callers), String(c.firstSeen.prefix(10)), String(c.lastSeen.prefix(10)),
+                c.signals.map(\.rawValue).joined(separator: ","),
+            ]
+            out += cells.joined(separator: "\t") + "\n"
+        }
+        return out
     }
 }

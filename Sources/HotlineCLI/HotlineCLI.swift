@@ -22,11 +22,18 @@ public enum HotlineCLI {
         } catch HotlineError.usage(let message) {
             Log.write("Error: \(message)\nUsage: hotline <subcommand> [options]; see 'hotline --help'.\n")
             return 64
-        } catch HotlineError.invalid(let diagnostics) {
+        } catch HotlineError.input(let diagnostics) {
             Log.endProgress()
             for d in diagnostics { Log.diagnostic(d) }
             Log.write(
                 "Error: \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") in the input; nothing was changed by the failing stage.\n"
+            )
+            return 1
+        } catch HotlineError.settings(let diagnostics) {
+            Log.endProgress()
+            for d in diagnostics { Log.diagnostic(d) }
+            Log.write(
+                "Error: \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") in the settings; nothing was changed.\n"
             )
             return 1
         } catch {

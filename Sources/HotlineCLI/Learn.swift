@@ -5,37 +5,9 @@ import HotlineRender
 import HotlineStore
 
 extension Commands {
-    /// `hotline train`: fits and saves the model; returns its path.
-    static func train(_ ctx: Context) throws -> String {
-        let settings = try ModelSettings(config: ctx.config)
-        let store = try Store(path: ctx.storePath, create: false)
-        let (examples, dropped) = try settings.examples(store.db)
-        guard Set(examples.map(\.label)).count >= 2 else {
-            throw HotlineError.failed(
-                "too few labelled orders to learn from: \(examples.count) in \(Set(examples.map(\.label)).count) class(es)"
-            )
-        }
-        for (label, n) in dropped.sorted(by: { $0.key < $1.key }) {
-            Log.warning("label '\(label)' has \(n) example(s), fewer than \(settings.minExamples): left out")
-        }
-        let started = Date()
-        var model: LinearModel?
-        try store.runStage("train", configHash: ctx.config.hash) { _ in
-            model = LinearModel.train(examples, options: settings.options)
-            return StageCounts(
-                rowsIn: examples.count, rowsOut: model!.classes.count, message: "\(model!.classes.count) classes")
-        }
-        let path = settings.path(store: ctx.storePath)
-        try model!.write(to: path)
-        Log.info(
-            "train: \(examples.count.grouped) labelled orders, \(model!.classes.count) classes, "
-                + "\(Format.fixed(Date().timeIntervalSince(started), places: 1)) s")
-        return path
-    }
-
     /// `hotline evaluate`: cross-validates and prints the report.
-    static func evaluate(_ ctx: Context, options: [String: String]) throws {
-        let settings = try ModelSettings(config: ctx.config)
+    static func evaluate(_ setup: Setup, options: [String: String]) throws {
+        let settings = ModelSettings(config: setup.config)
         let folds =
             try options["--folds"].map { v -> Int in
                 guard let n = Int(v), n >= 2, n <= 20 else {
@@ -49,10 +21,10 @@ extension Commands {
             }
             return s
         }
-        let store = try Store(path: ctx.storePath, create: false, readOnly: true)
+        let store = try setup.openStore(create: false, readOnly: true)
         let (examples, _) = try settings.examples(store.db)
         guard Set(examples.map(\.label)).count >= 2 else {
-            throw HotlineError.failed("too few labelled orders to evaluate: \(examples.count)")
+            throw HotlineError.notReady("too few labelled orders to evaluate: \(examples.count)")
         }
         let e = Evaluation.crossValidate(examples, folds: folds, testShare: split, options: settings.options)
         var out = split.map { "Held out \(Format.percent($0, places: 0)) once" } ?? "\(folds)-fold cross-validation"

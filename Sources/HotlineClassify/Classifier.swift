@@ -5,16 +5,19 @@ import HotlineCore
 public struct Classification: Sendable, Equatable {
     public var category: String
     public var parent: String?
-    /// The rule that won, as `file:line`, or `fallback` when no rule matched.
+    /// The rule that won, as `file:line`, or `fallback` (`ClassificationSource.fallback`) when none matched.
     public var rule: String
     /// The winning rule's keywords found in the text.
     public var keywords: [String]
     /// The winning rule's priority (0 for the fallback).
     public var priority = 0
+
+    /// Whether no rule matched, so the category is the fallback.
+    public var isFallback: Bool { rule == ClassificationSource.fallback.rawValue }
 }
 
 /// A rule that matched a text, for `explain`.
-public struct Candidate: Sendable, Equatable {
+public struct RuleMatch: Sendable, Equatable {
     /// The rule's position in the taxonomy.
     public var index: Int
     public var rule: Rule
@@ -61,11 +64,11 @@ public struct Classifier: Sendable {
     }
 
     /// Every rule with a keyword or exclusion in `text`, in taxonomy order.
-    public func candidates(for text: String) -> [Candidate] {
-        var found: [Int: Candidate] = [:]
+    public func matches(for text: String) -> [RuleMatch] {
+        var found: [Int: RuleMatch] = [:]
         for id in automaton.matches(in: text) {
             for (r, exclusion) in owners[id] {
-                var c = found[r] ?? Candidate(index: r, rule: taxonomy.rules[r], keywords: [], exclusions: [])
+                var c = found[r] ?? RuleMatch(index: r, rule: taxonomy.rules[r], keywords: [], exclusions: [])
                 if exclusion {
                     c.exclusions.append(automaton.keywords[id])
                 } else {
@@ -78,12 +81,13 @@ public struct Classifier: Sendable {
     }
 
     public func classify(_ text: String) -> Classification {
-        let winner = candidates(for: text).filter { !$0.excluded && !$0.keywords.isEmpty }.max { a, b in
+        let winner = matches(for: text).filter { !$0.excluded && !$0.keywords.isEmpty }.max { a, b in
             (a.rule.priority, a.keywords.count, -a.rule.line) < (b.rule.priority, b.keywords.count, -b.rule.line)
         }
         guard let winner else {
             let parent = taxonomy.rules.first { $0.category == fallback }?.parent
-            return Classification(category: fallback, parent: parent, rule: "fallback", keywords: [])
+            return Classification(
+                category: fallback, parent: parent, rule: ClassificationSource.fallback.rawValue, keywords: [])
         }
         return Classification(
             category: winner.rule.category, parent: winner.rule.parent, rule: ruleNames[winner.index],

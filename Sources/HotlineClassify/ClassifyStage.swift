@@ -1,6 +1,25 @@
+import Foundation
 import HotlineCore
+import HotlineIngest
 import HotlineLearn
 import HotlineStore
+
+/// Where the taxonomy is and what no rule gives.
+public struct ClassifySettings: Sendable {
+    public static let taxonomy = Setting(
+        "pipeline", "taxonomy", .inputFile, default: "taxonomy.tsv",
+        "The taxonomy: one category a line with its keywords (see Pipelines/taxonomy.tsv).")
+    public static let fallback = Setting(
+        "classify", "fallback", .text, default: "其他", "The category of an order no rule matches.")
+    public static let all = [taxonomy, fallback]
+
+    /// The taxonomy's path: the setting, else `taxonomy.tsv` beside the pipeline file (or
+    /// `Pipelines/taxonomy.tsv` under the working directory when there is no pipeline file).
+    public static func taxonomyPath(_ config: PipelineConfig) -> String {
+        if config.isSet(taxonomy) || config.file != nil { return config.path(taxonomy)! }
+        return config.resolve("Pipelines/taxonomy.tsv")
+    }
+}
 
 /// The classify stage: classifies every order in the store again, replacing the last output.
 ///
@@ -11,36 +30,46 @@ import HotlineStore
 ///
 /// A reader on its own read-only connection pages through the orders in batches, a worker
 /// classifies them, and the calling thread writes the results, joined by bounded queues.
-public struct ClassifyStage {
-    let store: Store
-    let classifier: Classifier
-    let configHash: String
-    let model: LinearModel?
-    let settings: ModelSettings
+public struct ClassifyStage: Stage {
+    public static let name = StageName.classify
+    public static let reads: [TableName] = [.orders]
+    public static let owns: [TableName] = [.classified]
+    public static let migrations = ClassifySchema.migrations
+    public static let settings = ClassifySettings.all + ModelSettings.all
+
+    public let classifier: Classifier
+    public let model: LinearModel?
+    public let settings: ModelSettings
+    public let fingerprint: String
     public var batchSize = 512
 
-    public init(
-        store: Store, classifier: Classifier, configHash: String, model: LinearModel? = nil,
-        settings: ModelSettings = ModelSettings()
-    ) {
-        self.store = store
-        self.classifier = classifier
-        self.configHash = configHash
-        self.model = model
-        self.settings = settings
+    /// Reads the taxonomy and, when there is one, the model beside the store.
+    public init(config: PipelineConfig, paths: StagePaths) throws {
+        let taxonomy = try Taxonomy.load(path: ClassifySettings.taxonomyPath(config))
+        let settings = ModelSettings(config: config)
+        let modelPath = settings.path(store: paths.store)
+        let model = FileManager.default.fileExists(atPath: modelPath) ? try LinearModel.read(from: modelPath) : nil
+        self.init(
+            classifier: Classifier(taxonomy: taxonomy, fallback: config.text(ClassifySettings.fallback) ?? "其他"),
+            model: model, settings: settings,
+            fingerprint: Self.fingerprint(of: config, files: [taxonomy.file, modelPath]))
     }
 
-    private struct Row: Sendable {
-        var seq: Int
-        var title: String
-        var body: String
-        var label: String?
+    /// A stage with these rules and model, for tests and tools that build them themselves.
+    public init(
+        classifier: Classifier, model: LinearModel? = nil, settings: ModelSettings = ModelSettings(),
+        fingerprint: String = ""
+    ) {
+        self.classifier = classifier
+        self.model = model
+        self.settings = settings
+        self.fingerprint = fingerprint
     }
 
     /// Where one order landed and how.
     struct Decision: Sendable {
         var classification: Classification
-        var source: String
+        var source: ClassificationSource
         var probability: Double?
         var modelCategory: String?
         var modelProbability: Double?
@@ -56,92 +85,106 @@ public struct ClassifyStage {
         let rule = classifier.classify(text)
         guard let model, let top = model.predict(title: title, body: body).first else {
             return Decision(
-                classification: rule, source: rule.rule == "fallback" ? "fallback" : "rule", probability: nil,
+                classification: rule, source: rule.isFallback ? .fallback : .rule, probability: nil,
                 modelCategory: nil, modelProbability: nil, mislabel: false)
         }
         let mislabel = label.map { $0 != top.label && top.probability >= settings.mislabelThreshold } ?? false
-        let confident = rule.rule != "fallback" && (rule.keywords.count >= settings.ruleKeywords || rule.priority > 0)
+        let confident = !rule.isFallback && (rule.keywords.count >= settings.ruleKeywords || rule.priority > 0)
         var decision = Decision(
-            classification: rule, source: "rule", probability: nil, modelCategory: top.label,
+            classification: rule, source: .rule, probability: nil, modelCategory: top.label,
             modelProbability: top.probability, mislabel: mislabel)
         if confident { return decision }
         if top.probability >= settings.threshold {
             let parent = classifier.taxonomy.rules.first { $0.category == top.label }?.parent
-            decision.classification = Classification(category: top.label, parent: parent, rule: "model", keywords: [])
-            decision.source = "model"
-            decision.probability = top.probability
+            decision.classification = Classification(
+                category: top.label, parent: parent, rule: ClassificationSource.model.rawValue, keywords: [])
+            decision.source = .model
         } else {
             decision.classification = Classification(
-                category: ModelSettings.manual, parent: nil, rule: "manual", keywords: [])
-            decision.source = "manual"
-            decision.probability = top.probability
+                category: ModelSettings.manual, parent: nil, rule: ClassificationSource.manual.rawValue, keywords: [])
+            decision.source = .manual
         }
+        decision.probability = top.probability
         return decision
     }
 
-    @discardableResult
-    public func run() throws -> StageCounts {
-        try store.runStage("classify", configHash: configHash) { runID in
+    /// Gives orders (by id) the categories given, as one classify run that replaces every earlier
+    /// classification: for tests and tools that build a store's state without a taxonomy.
+    public static func assign(_ categories: [String: (category: String, parent: String?)], in store: Store) throws {
+        try store.runStage(name, fingerprint: "", owns: owns) { runID in
             try store.db.execute("DELETE FROM classified")
-            let reader = UncheckedSendable(try store.readerConnection())
-            let batchSize = self.batchSize
-            let classifier = self.classifier
-            let model = self.model
-            let settings = self.settings
-            let insert = try store.db.prepare(
-                """
-                INSERT INTO classified(order_seq, category, parent, rule, keywords, run_id, source, probability,
-                    model_category, model_probability, mislabel)
-                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            var count = 0
-            var sources: [String: Int] = [:]
-            try Pipeline.run(
-                label: "classify", depth: 8,
-                produce: { send in
-                    let select = try reader.value.prepare(
-                        """
-                        SELECT seq, coalesce(title, ''), coalesce(content, ''), operator_category FROM orders
-                        WHERE seq > ? ORDER BY seq LIMIT ?
-                        """)
-                    try select.batches(
-                        size: batchSize,
-                        row: {
-                            Row(
-                                seq: $0.int(0), title: $0.text(1) ?? "", body: $0.text(2) ?? "",
-                                label: settings.label($0.text(3)))
-                        }, send: send)
-                },
-                transform: {
-                    { batch in
-                        batch.map {
-                            (
-                                $0.seq,
-                                Self.decide(
-                                    title: $0.title, body: $0.body, label: $0.label, classifier: classifier,
-                                    model: model,
-                                    settings: settings)
-                            )
-                        }
-                    }
-                },
-                consume: { batch in
-                    for (seq, d) in batch {
-                        let c = d.classification
-                        try insert.run([
-                            seq, c.category, c.parent, c.rule, c.keywords.joined(separator: "、"), runID, d.source,
-                            d.probability, d.modelCategory, d.modelProbability, d.mislabel ? 1 : 0,
-                        ])
-                        sources[d.source, default: 0] += 1
-                    }
-                    count += batch.count
-                    Log.progress("classify: \(count.grouped) orders")
-                })
-            Log.endProgress()
-            let parts = ["rule", "model", "manual", "fallback"].compactMap { s in
-                sources[s].map { "\($0.grouped) by \(s == "manual" ? "nobody (待人工)" : s)" }
+            let insert = try store.db.insert(
+                into: "classified", [ClassifiedColumn.orderSeq, .category, .parent, .rule, .keywords, .runID, .source])
+            var n = 0
+            try Orders.forEach(store.db, columns: [.seq, .id]) { order in
+                guard let c = categories[order.id] else { return }
+                try insert.set(.orderSeq, order.seq)
+                try insert.set(.category, c.category)
+                try insert.set(.parent, c.parent)
+                try insert.set(.rule, "given")
+                try insert.set(.keywords, "")
+                try insert.set(.runID, runID)
+                try insert.set(.source, ClassificationSource.rule.rawValue)
+                try insert.run()
+                n += 1
             }
-            return StageCounts(rowsIn: count, rowsOut: count, message: parts.joined(separator: ", "))
+            return StageCounts(rowsIn: n, rowsOut: n)
         }
+    }
+
+    public func run(in store: Store, runID: Int) throws -> StageCounts {
+        try store.db.execute("DELETE FROM classified")
+        let reader = UncheckedSendable(try store.readerConnection())
+        let batchSize = self.batchSize
+        let classifier = self.classifier
+        let model = self.model
+        let settings = self.settings
+        let insert = try store.db.insert(into: "classified", ClassifiedColumn.allCases)
+        var count = 0
+        var sources: [ClassificationSource: Int] = [:]
+        try Pipeline.run(
+            label: "classify", depth: 8,
+            produce: { send in
+                try Orders.batches(
+                    reader.value, columns: [.seq, .title, .content, .operatorCategory], size: batchSize, send: send)
+            },
+            transform: {
+                { batch in
+                    batch.map {
+                        (
+                            $0.seq,
+                            Self.decide(
+                                title: $0.title ?? "", body: $0.content ?? "",
+                                label: settings.label($0.operatorCategory),
+                                classifier: classifier, model: model, settings: settings)
+                        )
+                    }
+                }
+            },
+            consume: { batch in
+                for (seq, d) in batch {
+                    let c = d.classification
+                    try insert.set(.orderSeq, seq)
+                    try insert.set(.category, c.category)
+                    try insert.set(.parent, c.parent)
+                    try insert.set(.rule, c.rule)
+                    try insert.set(.keywords, c.keywords.joined(separator: "、"))
+                    try insert.set(.runID, runID)
+                    try insert.set(.source, d.source.rawValue)
+                    try insert.set(.probability, d.probability)
+                    try insert.set(.modelCategory, d.modelCategory)
+                    try insert.set(.modelProbability, d.modelProbability)
+                    try insert.set(.mislabel, d.mislabel)
+                    try insert.run()
+                    sources[d.source, default: 0] += 1
+                }
+                count += batch.count
+                Log.progress("classify: \(count.grouped) orders")
+            })
+        Log.endProgress()
+        let parts = ClassificationSource.allCases.compactMap { s in
+            sources[s].map { "\($0.grouped) by \(s == .manual ? "nobody (待人工)" : s.rawValue)" }
+        }
+        return StageCounts(rowsIn: count, rowsOut: count, message: parts.joined(separator: ", "))
     }
 }

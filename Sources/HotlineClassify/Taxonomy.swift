@@ -29,10 +29,11 @@ public struct Taxonomy: Sendable {
 
     public static func load(path: String) throws -> Taxonomy {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw HotlineError.failed("cannot read taxonomy \(path); set 'taxonomy' in the pipeline file")
+            throw HotlineError.file(
+                path: path, problem: "cannot read the taxonomy; set 'taxonomy' in the pipeline file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw HotlineError.invalid([Diagnostic(file: path, "taxonomy is not UTF-8; save it as UTF-8")])
+            throw HotlineError.input([Diagnostic(file: path, "taxonomy is not UTF-8; save it as UTF-8")])
         }
         return try parse(text, file: path)
     }
@@ -79,8 +80,8 @@ public struct Taxonomy: Sendable {
                     category: category, parent: cell(1).isEmpty ? nil : cell(1), keywords: list(cell(2)),
                     exclusions: list(cell(3)), priority: priority, line: line))
         }
-        if !problems.isEmpty { throw HotlineError.invalid(problems) }
-        if rules.isEmpty { throw HotlineError.invalid([Diagnostic(file: file, "the taxonomy has no categories")]) }
+        if !problems.isEmpty { throw HotlineError.input(problems) }
+        if rules.isEmpty { throw HotlineError.input([Diagnostic(file: file, "the taxonomy has no categories")]) }
         return Taxonomy(file: file, rules: rules)
     }
 

@@ -79,7 +79,7 @@ public enum Field: Int, CaseIterable, Sendable {
         }
     }
 
-    /// Header names seen in the wild (see DOMAIN.md), most common first.
+    /// Header names seen in the wild (docs/domain.md), most common first.
     public var synonyms: [String] {
         switch self {
         case .id: ["工单编号", "工单号", "受理编号", "编号"]

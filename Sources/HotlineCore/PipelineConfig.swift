@@ -2,187 +2,186 @@ import Foundation
 
 /// The settings of one pipeline, read from an analyst-editable file in `Pipelines/`.
 ///
-/// The file is lines of `key = value` under `[section]` headings; `#` starts a comment.
-/// Paths are relative to the file's own folder. Unknown keys and bad values are errors
-/// naming the file and line, so a typo never silently falls back to a default.
+/// The file is lines of `key = value` under `[section]` headings. A line starting with `#` or `;`
+/// is a comment, and so is everything from ` #` (a space or tab, then `#`) to the end of a line, so
+/// a value cannot contain ` #`. Paths are relative to the file's own folder. Every key is checked
+/// against the settings the modules declare (`Setting`): an unknown key, a key set twice, a bad
+/// value or a missing input file is an error naming the file, the key and the line, so a typo
+/// never silently falls back to a default.
 public struct PipelineConfig: Sendable {
-    public enum Encoding: String, Sendable, CaseIterable {
-        case auto
-        case utf8 = "utf-8"
-        case gb18030
-    }
-
     /// The file the settings came from, nil for built-in defaults.
     public var file: String?
     /// Where relative paths start: the config file's folder, or the working directory.
     public var directory: String
-    public var name = "12345 热线工单分析"
-    public var inputs: [String] = []
-    public var encoding = Encoding.auto
-    public var taxonomy: String
-    public var columns: String?
-    public var communities: String?
-    public var store: String?
-    public var out: String?
-    public var fallbackCategory = "其他"
-    /// The worksheet of an XLSX export to read; the first when nil.
-    public var sheet: String?
-    /// The element of an XML export that holds one order; the first child of the root when nil.
-    public var xmlRecord: String?
-    /// A fingerprint of the settings and of every file they name that exists.
-    public private(set) var hash = ""
-    /// Every `section.key` the file set, for settings a later stage reads itself.
+    /// The settings this config was checked against, by `section.key`.
+    public private(set) var known: [String: Setting] = [:]
+    /// Every `section.key` the file set, with its line.
     public private(set) var values: [String: (value: String, line: Int)] = [:]
 
-    /// A problem with the setting `key` (`section.key`), at its line.
-    public func problem(_ key: String, _ message: String) -> Diagnostic {
-        Diagnostic(file: file ?? "(defaults)", line: values[key]?.line, "\(key): \(message)")
-    }
+    /// The settings of `[pipeline]` that belong to no one stage.
+    public static let name = Setting(
+        "pipeline", "name", .text, default: "12345 热线工单分析", "The report's title.")
+    public static let inputs = Setting(
+        "pipeline", "inputs", .inputs, "The exports to read when none are named on the command line (`*` allowed).")
+    public static let store = Setting(
+        "pipeline", "store", .path, default: "hotline.sqlite", "The SQLite store between the stages.")
+    public static let out = Setting("pipeline", "out", .path, default: "site", "Where the site is published.")
+    public static let settings = [name, inputs, store, out]
 
-    /// Settings recognised in each section; anything else is an error.
-    public static let knownKeys: [String: Set<String>] = [
-        "pipeline": ["name", "inputs", "encoding", "taxonomy", "columns", "communities", "store", "out"],
-        "classify": ["fallback"],
-        "xlsx": ["sheet"],
-        "model": [
-            "label_level", "threshold", "rule_keywords", "mislabel_threshold", "min_examples", "max_examples", "epochs",
-            "seed", "ngram_max", "hash_bits", "file",
-        ],
-        "handling": [
-            "valid_callback", "satisfied", "resolved", "responded", "weights", "min_volume", "days", "holidays",
-            "deadlines", "default_deadline", "report_date", "repeat_days",
-        ],
-        "xml": ["record"],
-        "detect": [
-            "hotspot_days", "hotspot_min", "repeat_days", "repeat_min", "mass_days", "mass_min_callers",
-            "mass_distance",
-            "mass_min_chars", "mass_link_days", "surge_min", "min_ratio", "surge_history", "stuck_days", "stuck_min",
-            "stuck_alpha", "alpha",
-            "quiet_days", "street_level", "district_level",
-        ],
-    ]
-
-    /// Built-in defaults, relative to `directory`.
-    public init(directory: String) {
+    /// Built-in defaults, relative to `directory`, knowing `settings`.
+    public init(directory: String, settings: [Setting] = PipelineConfig.settings) {
         self.directory = directory
-        self.taxonomy = (directory as NSString).appendingPathComponent("Pipelines/taxonomy.tsv")
-        self.hash = Self.fingerprint(of: self, text: "")
+        for s in settings + Self.settings { known[s.id] = s }
     }
 
-    /// Reads a pipeline file; throws `HotlineError.invalid` listing every bad line.
-    public static func load(path: String) throws -> PipelineConfig {
+    /// Reads a pipeline file, checking it against `settings`; throws `HotlineError.settings` listing every bad line.
+    ///
+    /// With `others` set to `.ignored`, keys no given setting declares are skipped rather than
+    /// refused: for a part of the program that reads a pipeline file written for the whole of it.
+    public static func load(path: String, settings: [Setting], others: Others = .refused) throws -> PipelineConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw HotlineError.failed("cannot read pipeline file \(path)")
+            throw HotlineError.file(path: path, problem: "cannot read the pipeline file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw HotlineError.invalid([Diagnostic(file: path, "pipeline file is not UTF-8")])
+            throw HotlineError.settings([Diagnostic(file: path, "the pipeline file is not UTF-8; save it as UTF-8")])
         }
         let dir = (path as NSString).deletingLastPathComponent
-        var config = PipelineConfig(directory: dir.isEmpty ? "." : dir)
-        config.file = path
-        config.taxonomy = config.resolve("taxonomy.tsv")
+        return try parse(text, file: path, directory: dir.isEmpty ? "." : dir, settings: settings, others: others)
+    }
+
+    /// What to do with a key no given setting declares.
+    public enum Others: Sendable { case refused, ignored }
+
+    /// Reads the text of a pipeline file named `file`, relative paths starting at `directory`.
+    public static func parse(
+        _ text: String, file: String, directory: String, settings: [Setting], others: Others = .refused
+    ) throws -> PipelineConfig {
+        var config = PipelineConfig(directory: directory, settings: settings)
+        config.file = file
+        let sections = Set(config.known.values.map(\.section))
         var problems: [Diagnostic] = []
+        var firstLine: [String: Int] = [:]
         var section = "pipeline"
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1
             var line = String(rawLine).trimmed
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if let hashMark = line.range(of: " #") ?? line.range(of: "\t#") {
                 line = String(line[..<hashMark.lowerBound]).trimmed
             }
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            func problem(_ message: String) { problems.append(Diagnostic(file: file, line: lineNumber, message)) }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else {
-                    problems.append(Diagnostic(file: path, line: lineNumber, "a section heading ends with ']'"))
+                    problem("a section heading ends with ']'")
                     continue
                 }
                 section = String(line.dropFirst().dropLast()).trimmed
-                if knownKeys[section] == nil {
-                    problems.append(Diagnostic(file: path, line: lineNumber, "unknown section [\(section)]"))
+                if !sections.contains(section) && others == .refused {
+                    problem("unknown section [\(section)]; known: \(sections.sorted().joined(separator: ", "))")
                 }
                 continue
             }
             guard let eq = line.firstIndex(of: "=") else {
-                problems.append(Diagnostic(file: path, line: lineNumber, "expected 'key = value'"))
+                problem("expected 'key = value'")
                 continue
             }
             let key = String(line[..<eq]).trimmed
             let value = String(line[line.index(after: eq)...]).trimmed
-            guard knownKeys[section]?.contains(key) == true else {
-                if knownKeys[section] != nil {
-                    let known = knownKeys[section]!.sorted().joined(separator: ", ")
-                    problems.append(
-                        Diagnostic(
-                            file: path, line: lineNumber, "unknown setting '\(key)' in [\(section)]; known: \(known)"))
-                }
+            guard sections.contains(section) else { continue }
+            let id = "\(section).\(key)"
+            guard let setting = config.known[id] else {
+                if others == .ignored { continue }
+                let known = config.known.values.filter { $0.section == section }.map(\.key).sorted()
+                problem("unknown setting '\(key)' in [\(section)]; known: \(known.joined(separator: ", "))")
                 continue
             }
-            config.values["\(section).\(key)"] = (value, lineNumber)
-            switch "\(section).\(key)" {
-            case "pipeline.name": config.name = value
-            case "pipeline.inputs":
-                config.inputs = value.split(separator: ",").map { config.resolve(String($0).trimmed) }
-            case "pipeline.encoding":
-                guard let e = Encoding(rawValue: value.lowercased()) else {
-                    problems.append(
-                        Diagnostic(
-                            file: path, line: lineNumber, "encoding must be auto, utf-8 or gb18030, not '\(value)'"))
-                    continue
-                }
-                config.encoding = e
-            case "pipeline.taxonomy": config.taxonomy = config.resolve(value)
-            case "pipeline.columns": config.columns = config.resolve(value)
-            case "pipeline.communities": config.communities = config.resolve(value)
-            case "pipeline.store": config.store = config.resolve(value)
-            case "pipeline.out": config.out = config.resolve(value)
-            case "classify.fallback": config.fallbackCategory = value
-            case "xlsx.sheet": config.sheet = value
-            case "xml.record": config.xmlRecord = value
-            default: break
+            if let earlier = firstLine[id] {
+                problem("\(id) is already set on line \(earlier)")
+                continue
+            }
+            firstLine[id] = lineNumber
+            if let message = setting.problem(with: value) {
+                problem("\(id): \(message)")
+                continue
+            }
+            config.values[id] = (value, lineNumber)
+            if case .inputFile = setting.kind, !FileManager.default.fileExists(atPath: config.resolve(value)) {
+                problem("\(id): no such file: \(config.resolve(value))")
             }
         }
-        if !problems.isEmpty { throw HotlineError.invalid(problems) }
-        config.hash = fingerprint(of: config, text: text)
+        if !problems.isEmpty { throw HotlineError.settings(problems) }
         return config
     }
+
+    // MARK: Typed values
+
+    /// Whether the file sets `setting`.
+    public func isSet(_ setting: Setting) -> Bool { values[setting.id] != nil }
+
+    /// The text of `setting`: the file's value, else its default.
+    public func text(_ setting: Setting) -> String? { values[setting.id]?.value ?? setting.defaultValue }
+
+    /// A whole-number setting (checked when the file was read).
+    public func whole(_ setting: Setting) -> Int { text(setting).flatMap { Int($0) } ?? 0 }
+
+    /// A number setting (checked when the file was read).
+    public func number(_ setting: Setting) -> Double { text(setting).flatMap { Double($0) } ?? 0 }
+
+    /// A list setting's items, nil when neither the file nor the default gives one.
+    public func list(_ setting: Setting) -> [String]? { text(setting).map(Setting.split) }
+
+    /// A `name:number` list, nil when neither the file nor the default gives one.
+    public func pairs(_ setting: Setting) -> [(name: String, value: Double)]? {
+        list(setting).map { items in
+            items.compactMap { item in
+                let parts = item.split(separator: ":").map { String($0).trimmed }
+                guard parts.count == 2, let v = Double(parts[1]) else { return nil }
+                return (parts[0], v)
+            }
+        }
+    }
+
+    /// A path setting, made absolute against the pipeline file's folder.
+    public func path(_ setting: Setting) -> String? { text(setting).map(resolve) }
+
+    /// A date setting.
+    public func date(_ setting: Setting) -> LocalDateTime? { text(setting).flatMap(LocalDateTime.parse) }
+
+    /// A problem with `setting`, at its line.
+    public func problem(_ setting: Setting, _ message: String) -> Diagnostic {
+        Diagnostic(file: file ?? "(defaults)", line: values[setting.id]?.line, "\(setting.id): \(message)")
+    }
+
+    /// A fingerprint of the values of `settings` and of the contents of `files` (those that exist),
+    /// so a stage can tell whether what it was run with has changed.
+    public func fingerprint(_ settings: [Setting], files: [String] = []) -> String {
+        var h = FNV1a()
+        for s in settings.sorted(by: { $0.id < $1.id }) {
+            h.update(s.id)
+            h.update(text(s) ?? "\u{0}")
+        }
+        for path in files {
+            h.update(path)
+            if let data = FileManager.default.contents(atPath: path) {
+                h.update(String(decoding: data, as: UTF8.self))
+            } else {
+                h.update("\u{0}absent")
+            }
+        }
+        return h.hex
+    }
+
+    // MARK: The pipeline's own settings
+
+    public var name: String { text(Self.name) ?? "" }
+
+    /// The input patterns, made absolute.
+    public var inputs: [String] { list(Self.inputs)?.map(resolve) ?? [] }
 
     /// A path from the file, made absolute against the file's folder.
     public func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         return normalizedPath(directory == "." ? path : directory + "/" + path)
-    }
-
-    /// Extra header names per field, from the `columns` file (`field<TAB>name|name…`).
-    public func columnSynonyms() throws -> [Field: [String]] {
-        guard let columns else { return [:] }
-        guard let text = try? String(contentsOfFile: columns, encoding: .utf8) else {
-            throw HotlineError.failed("cannot read column map \(columns)")
-        }
-        var map: [Field: [String]] = [:]
-        var problems: [Diagnostic] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw).trimmed
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let parts = line.split(separator: "\t", maxSplits: 1).map { String($0).trimmed }
-            guard parts.count == 2, let field = Field(key: parts[0]) else {
-                let names = Field.allCases.map(\.key).joined(separator: ", ")
-                problems.append(
-                    Diagnostic(
-                        file: columns, line: index + 1, "expected 'field<TAB>header|header', field one of: \(names)"))
-                continue
-            }
-            map[field, default: []] += parts[1].split(separator: "|").map { String($0).trimmed }.filter { !$0.isEmpty }
-        }
-        if !problems.isEmpty { throw HotlineError.invalid(problems) }
-        return map
-    }
-
-    private static func fingerprint(of config: PipelineConfig, text: String) -> String {
-        var h = FNV1a()
-        h.update(text)
-        for path in [config.taxonomy, config.columns, config.communities].compactMap({ $0 }) {
-            if let data = FileManager.default.contents(atPath: path) { h.update(String(decoding: data, as: UTF8.self)) }
-        }
-        return h.hex
     }
 }
 

@@ -3,21 +3,21 @@
 /// Exports spell the same state many ways; each normalizer maps the known spellings to
 /// one value and keeps an unknown value as written (trimmed), so nothing is lost.
 public enum Values {
-    /// 办理中, 已办结, 退回 or 超期.
+    /// An `OrderStatus` code (办理中, 已办结, 退回 or 超期), or the value as written when unknown.
     public static func status(_ raw: String) -> String? {
         let s = raw.trimmed
         guard !s.isEmpty else { return nil }
         return statusTable[s] ?? s
     }
 
-    /// 满意, 基本满意, 不满意 or 未回访.
+    /// A `Satisfaction` code (满意, 基本满意, 不满意 or 未回访), or the value as written when unknown.
     public static func satisfaction(_ raw: String) -> String? {
         let s = raw.trimmed
         guard !s.isEmpty else { return nil }
         return satisfactionTable[s] ?? s
     }
 
-    /// 咨询, 求助, 投诉, 举报, 建议 or 表扬.
+    /// An `OrderKind` code (咨询, 求助, 投诉, 举报, 建议 or 表扬), or the value as written when unknown.
     public static func kind(_ raw: String) -> String? {
         let s = raw.trimmed
         guard !s.isEmpty else { return nil }
@@ -34,26 +34,30 @@ public enum Values {
         return nil
     }
 
-    public static let kinds = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+    public static let kinds = OrderKind.allCases.map(\.rawValue)
     /// How pages and tables name the category of an order not classified yet.
     public static let unclassified = "（未分类）"
     private static let kindSet = Set(kinds)
 
-    private static let statusTable: [String: String] = [
-        "办理中": "办理中", "处理中": "办理中", "待处理": "办理中", "待办理": "办理中", "已派单": "办理中",
-        "已受理": "办理中", "已转办": "办理中", "在办": "办理中", "未办结": "办理中",
-        "已办结": "已办结", "办结": "已办结", "已完成": "已办结", "完成": "已办结", "已关闭": "已办结",
-        "已结案": "已办结", "结案": "已办结", "已归档": "已办结", "已处理": "已办结",
-        "退回": "退回", "已退回": "退回", "退单": "退回",
-        "超期": "超期", "已超期": "超期", "超时": "超期",
-    ]
+    private static let statusTable: [String: String] = {
+        let spellings: [(OrderStatus, [String])] = [
+            (.open, ["办理中", "处理中", "待处理", "待办理", "已派单", "已受理", "已转办", "在办", "未办结"]),
+            (.closed, ["已办结", "办结", "已完成", "完成", "已关闭", "已结案", "结案", "已归档", "已处理"]),
+            (.returned, ["退回", "已退回", "退单"]),
+            (.overdue, ["超期", "已超期", "超时"]),
+        ]
+        return Dictionary(uniqueKeysWithValues: spellings.flatMap { code, words in words.map { ($0, code.rawValue) } })
+    }()
 
-    private static let satisfactionTable: [String: String] = [
-        "满意": "满意", "非常满意": "满意", "很满意": "满意", "十分满意": "满意",
-        "基本满意": "基本满意", "比较满意": "基本满意", "一般": "基本满意",
-        "不满意": "不满意", "非常不满意": "不满意", "很不满意": "不满意",
-        "未回访": "未回访", "未评价": "未回访", "无法联系": "未回访", "联系不上": "未回访", "拒绝评价": "未回访",
-    ]
+    private static let satisfactionTable: [String: String] = {
+        let spellings: [(Satisfaction, [String])] = [
+            (.satisfied, ["满意", "非常满意", "很满意", "十分满意"]),
+            (.basic, ["基本满意", "比较满意", "一般"]),
+            (.unsatisfied, ["不满意", "非常不满意", "很不满意"]),
+            (.notReached, ["未回访", "未评价", "无法联系", "联系不上", "拒绝评价"]),
+        ]
+        return Dictionary(uniqueKeysWithValues: spellings.flatMap { code, words in words.map { ($0, code.rawValue) } })
+    }()
 }
 
 extension String {

@@ -43,50 +43,87 @@ public struct DetectSettings: Sendable {
     public var streetLevel = 10.0
     public var districtLevel = 30.0
 
+    static let hotspotDaysSetting = Setting(
+        "detect", "hotspot_days", .whole(1...3_650), default: "30",
+        "Hotspot: the window, in days, for one category on one place.")
+    static let hotspotMinSetting = Setting(
+        "detect", "hotspot_min", .whole(2...1_000_000), default: "5", "Hotspot: the fewest orders in the window.")
+    static let repeatDaysSetting = Setting(
+        "detect", "repeat_days", .whole(1...3_650), default: "30", "Repeat caller: the window, in days.")
+    static let repeatMinSetting = Setting(
+        "detect", "repeat_min", .whole(2...1_000_000), default: "3",
+        "Repeat caller: the fewest calls from one caller on one matter in the window.")
+    static let massDaysSetting = Setting(
+        "detect", "mass_days", .whole(1...3_650), default: "7", "Mass complaint: the window, in days.")
+    static let massMinCallersSetting = Setting(
+        "detect", "mass_min_callers", .whole(2...1_000_000), default: "5",
+        "Mass complaint: the fewest distinct callers with near-identical texts in the window.")
+    static let massDistanceSetting = Setting(
+        "detect", "mass_distance", .whole(0...15), default: "3",
+        "Mass complaint: SimHash bits (of 64) two texts may differ in and still be near-identical.")
+    static let massMinCharsSetting = Setting(
+        "detect", "mass_min_chars", .whole(1...10_000), default: "10",
+        "Mass complaint: texts with fewer letters (digits and punctuation left out) are not compared.")
+    static let massLinkDaysSetting = Setting(
+        "detect", "mass_link_days", .whole(1...3_650), default: "60",
+        "Mass complaint: texts at most this many days apart are linked into one cluster.")
+    static let surgeMinSetting = Setting(
+        "detect", "surge_min", .whole(1...1_000_000), default: "10",
+        "Surge: the fewest orders of a category in one community's month.")
+    static let surgeHistorySetting = Setting(
+        "detect", "surge_history", .whole(1...120), default: "3", "Surge: judged only with this many other months.")
+    static let stuckDaysSetting = Setting(
+        "detect", "stuck_days", .whole(1...3_650), default: "90", "Stuck: the window, in days.")
+    static let stuckMinSetting = Setting(
+        "detect", "stuck_min", .whole(1...1_000_000), default: "3",
+        "Stuck: the fewest orders unsatisfied after closure, or reopened, on one place and category.")
+    static let stuckAlphaSetting = Setting(
+        "detect", "stuck_alpha", .number(0...1), default: "0.0001", "Stuck: the significance of its test.")
+    static let alphaSetting = Setting(
+        "detect", "alpha", .number(0...1), default: "0.000001",
+        "The chance, under the baseline, below which a count is called unusual (hotspot, mass, surge).")
+    static let minRatioSetting = Setting(
+        "detect", "min_ratio", .number(1...1_000), default: "2",
+        "And a count must be at least this many times its baseline.")
+    static let quietDaysSetting = Setting(
+        "detect", "quiet_days", .whole(1...3_650), default: "30",
+        "A candidate with no order in the last this many days of the data has gone quiet.")
+    static let streetLevelSetting = Setting(
+        "detect", "street_level", .number(0...1_000_000), default: "10",
+        "The weight from which a candidate is suggested for the street.")
+    static let districtLevelSetting = Setting(
+        "detect", "district_level", .number(0...1_000_000), default: "30",
+        "The weight from which a candidate is suggested for the district.")
+    public static let all = [
+        hotspotDaysSetting, hotspotMinSetting, repeatDaysSetting, repeatMinSetting, massDaysSetting,
+        massMinCallersSetting, massDistanceSetting, massMinCharsSetting, massLinkDaysSetting, surgeMinSetting,
+        surgeHistorySetting, stuckDaysSetting, stuckMinSetting, stuckAlphaSetting, alphaSetting, minRatioSetting,
+        quietDaysSetting, streetLevelSetting, districtLevelSetting,
+    ]
+
     public init() {}
 
-    /// Reads `[detect]`; every bad value is reported with its line.
-    public init(config: PipelineConfig) throws {
-        var problems: [Diagnostic] = []
-        func whole(_ key: String, _ range: ClosedRange<Int>, _ target: inout Int) {
-            guard let text = config.values["detect.\(key)"]?.value else { return }
-            guard let n = Int(text), range.contains(n) else {
-                problems.append(config.problem("detect.\(key)", "expected a whole number in \(range), not '\(text)'"))
-                return
-            }
-            target = n
-        }
-        func number(_ key: String, _ range: ClosedRange<Double>, _ target: inout Double) {
-            guard let text = config.values["detect.\(key)"]?.value else { return }
-            guard let n = Double(text), range.contains(n) else {
-                problems.append(
-                    config.problem(
-                        "detect.\(key)",
-                        "expected a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'"))
-                return
-            }
-            target = n
-        }
-        whole("hotspot_days", 1...3_650, &hotspotDays)
-        whole("hotspot_min", 2...1_000_000, &hotspotMin)
-        whole("repeat_days", 1...3_650, &repeatDays)
-        whole("repeat_min", 2...1_000_000, &repeatMin)
-        whole("mass_days", 1...3_650, &massDays)
-        whole("mass_min_callers", 2...1_000_000, &massMinCallers)
-        whole("mass_distance", 0...15, &massDistance)
-        whole("mass_min_chars", 1...10_000, &massMinChars)
-        whole("surge_min", 1...1_000_000, &surgeMin)
-        whole("mass_link_days", 1...3_650, &massLinkDays)
-        number("min_ratio", 1...1_000, &minRatio)
-        whole("surge_history", 1...120, &surgeHistory)
-        whole("stuck_days", 1...3_650, &stuckDays)
-        whole("stuck_min", 1...1_000_000, &stuckMin)
-        number("alpha", 0...1, &alpha)
-        number("stuck_alpha", 0...1, &stuckAlpha)
-        whole("quiet_days", 1...3_650, &quietDays)
-        number("street_level", 0...1_000_000, &streetLevel)
-        number("district_level", 0...1_000_000, &districtLevel)
-        if !problems.isEmpty { throw HotlineError.invalid(problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
+    /// Reads `[detect]` (its values were checked when the pipeline file was read).
+    public init(config: PipelineConfig) {
+        hotspotDays = config.whole(Self.hotspotDaysSetting)
+        hotspotMin = config.whole(Self.hotspotMinSetting)
+        repeatDays = config.whole(Self.repeatDaysSetting)
+        repeatMin = config.whole(Self.repeatMinSetting)
+        massDays = config.whole(Self.massDaysSetting)
+        massMinCallers = config.whole(Self.massMinCallersSetting)
+        massDistance = config.whole(Self.massDistanceSetting)
+        massMinChars = config.whole(Self.massMinCharsSetting)
+        massLinkDays = config.whole(Self.massLinkDaysSetting)
+        surgeMin = config.whole(Self.surgeMinSetting)
+        surgeHistory = config.whole(Self.surgeHistorySetting)
+        stuckDays = config.whole(Self.stuckDaysSetting)
+        stuckMin = config.whole(Self.stuckMinSetting)
+        stuckAlpha = config.number(Self.stuckAlphaSetting)
+        alpha = config.number(Self.alphaSetting)
+        minRatio = config.number(Self.minRatioSetting)
+        quietDays = config.whole(Self.quietDaysSetting)
+        streetLevel = config.number(Self.streetLevelSetting)
+        districtLevel = config.number(Self.districtLevelSetting)
     }
 
     /// The settings in words, for the page: what each signal means here.

@@ -2,12 +2,8 @@ import HotlineCore
 
 /// A row that could not be stored, with why.
 public struct Reject: Error, Sendable, Equatable {
-    public enum Reason: String, Sendable {
-        case fields, id, date, encoding, malformed
-    }
-
     public var line: Int
-    public var reason: Reason
+    public var reason: RejectReason
     public var message: String
     /// The row as read, personal fields blanked and phone numbers masked.
     public var raw: String
@@ -36,7 +32,7 @@ public struct RowNormalizer: Sendable {
     }
 
     public func normalize(_ fields: [String], line: Int) -> Result<Order, Reject> {
-        func reject(_ reason: Reject.Reason, _ message: String) -> Result<Order, Reject> {
+        func reject(_ reason: RejectReason, _ message: String) -> Result<Order, Reject> {
             .failure(Reject(line: line, reason: reason, message: message, raw: maskedRaw(fields)))
         }
         let expected = map.headers.count

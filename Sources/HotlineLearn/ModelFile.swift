@@ -1,6 +1,5 @@
 import Foundation
 import HotlineCore
-import HotlineStore
 
 /// Reads and writes a model: `HLM1`, a JSON header, then the weights, biases and idf as
 /// little-endian Float32.
@@ -25,23 +24,25 @@ extension LinearModel {
         }
         let temp = path + ".tmp"
         try data.write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, path) == 0 else { throw HotlineError.failed("cannot write the model to \(path)") }
+        guard rename(temp, path) == 0 else { throw HotlineError.file(path: path, problem: "cannot write the model") }
     }
 
     public static func read(from path: String) throws -> LinearModel {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw HotlineError.failed("no model at \(path): run 'hotline train' first")
+            throw HotlineError.notReady("no model at \(path): run 'hotline train' first")
         }
         guard data.count > 8, data.prefix(4) == Data("HLM1".utf8) else {
-            throw HotlineError.failed("\(path) is not a hotline model")
+            throw HotlineError.file(path: path, problem: "not a hotline model")
         }
         let length = Int(data[4]) | Int(data[5]) << 8 | Int(data[6]) << 16 | Int(data[7]) << 24
-        guard data.count >= 8 + length else { throw HotlineError.failed("\(path) is truncated") }
+        guard data.count >= 8 + length else { throw HotlineError.file(path: path, problem: "the model is truncated") }
         let header = try JSONDecoder().decode(Header.self, from: data[8..<(8 + length)])
         let width = header.options.features.width
         let k = header.classes.count
         let expected = 8 + length + 4 * (k * width + k + width)
-        guard data.count == expected else { throw HotlineError.failed("\(path) is truncated or corrupt") }
+        guard data.count == expected else {
+            throw HotlineError.file(path: path, problem: "the model is truncated or corrupt")
+        }
         var floats = [Float](repeating: 0, count: k * width + k + width)
         _ = floats.withUnsafeMutableBytes { data[(8 + length)...].copyBytes(to: $0) }
         return LinearModel(

@@ -53,24 +53,3 @@ public struct CSVTable {
         return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
     }
 }
-
-/// Number formats used on the pages and in the CSVs.
-public enum Format {
-    /// `13.3%` for 0.1327.
-    public static func percent(_ share: Double, places: Int = 1) -> String { fixed(share * 100, places: places) + "%" }
-
-    /// Rounded half away from zero to `places` decimals, without exponent notation.
-    public static func fixed(_ value: Double, places: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded(.toNearestOrAwayFromZero)
-        let whole = Int(scaled / scale)
-        var text = whole.grouped.replacingAll(",", with: "")
-        if places > 0 {
-            let fraction = Int(scaled) - whole * Int(scale)
-            let digits = String(fraction)
-            text += "." + String(repeating: "0", count: places - digits.count) + digits
-        }
-        return value < 0 && scaled != 0 ? "-" + text : text
-    }
-}

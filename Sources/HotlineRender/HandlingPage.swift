@@ -1,28 +1,10 @@
+import HotlineAggregate
 import HotlineCore
 import HotlineStore
 
 /// The handling figures (接、转、办、访、督、考) as the handling page and its CSV files show them.
 struct HandlingReport {
-    struct Row {
-        var scope: String
-        var name: String
-        var month: String
-        var n: Int
-        var closed: Int
-        var onTime: Int
-        var onTimeBase: Int
-        var overdueOpen: Int
-        var median: Double?
-        var p90: Double?
-        var valid: Int
-        var response: Double?
-        var resolution: Double?
-        var satisfaction: Double?
-        var composite: Double?
-        var rank: Int?
-
-        var onTimeRate: Double? { onTimeBase > 0 ? Double(onTime) / Double(onTimeBase) : nil }
-    }
+    typealias Row = HandlingFigures
 
     var rows: [Row]
     /// The supervision, escalation and data-quality sections, drawn from the store (their CSVs are streamed).
@@ -30,27 +12,11 @@ struct HandlingReport {
     var definitions: [(String, String)]
     var minVolume: String
 
-    static func load(from db: Database, summary: [String: String]) throws -> HandlingReport {
-        let rows = try db.rows(
-            """
-            SELECT scope, name, month, n, closed, on_time, on_time_base, overdue_open, median_hours, p90_hours,
-                valid_callbacks, response_rate, resolution_rate, satisfaction_rate, composite, rank
-            FROM agg_handling ORDER BY scope, month, rank IS NULL, rank, n DESC, name
-            """
-        ).map {
-            Row(
-                scope: $0[0].text ?? "", name: $0[1].text ?? "", month: $0[2].text ?? "", n: $0[3].int ?? 0,
-                closed: $0[4].int ?? 0, onTime: $0[5].int ?? 0, onTimeBase: $0[6].int ?? 0,
-                overdueOpen: $0[7].int ?? 0, median: $0[8].double, p90: $0[9].double, valid: $0[10].int ?? 0,
-                response: $0[11].double, resolution: $0[12].double, satisfaction: $0[13].double,
-                composite: $0[14].double, rank: $0[15].int)
-        }
-        let definitions = summary.filter { $0.key.hasPrefix("handling.") }
-            .sorted { (Int($0.key.split(separator: ".")[1]) ?? 0) < (Int($1.key.split(separator: ".")[1]) ?? 0) }
-            .map { (String($0.key.split(separator: ".", maxSplits: 2)[2]), $0.value) }
+    static func load(from db: Database, summary: AggregateSummary) throws -> HandlingReport {
+        let definitions = summary.handlingDefinitions
         let minVolume = definitions.first { $0.0 == "排名门槛" }?.1 ?? ""
         return HandlingReport(
-            rows: rows,
+            rows: try Aggregates.handling(db),
             lists: try LongList.supervision.section(
                 db, title: "督办清单（督）", note: "办结后回访基本满意或不满意的工单，以及超过办理期限仍未办结的工单。")
                 + LongList.escalation.section(
@@ -60,7 +26,7 @@ struct HandlingReport {
             definitions: definitions, minVolume: minVolume)
     }
 
-    func period(_ scope: String) -> [Row] { rows.filter { $0.scope == scope && $0.month.isEmpty } }
+    func period(_ scope: Scope) -> [Row] { rows.filter { $0.scope == scope && $0.month.isEmpty } }
 
     /// Every month from the first to the last, those without orders included.
     var months: [String] {
@@ -71,7 +37,7 @@ struct HandlingReport {
         return out.reversed()
     }
 
-    func row(_ scope: String, _ name: String, _ month: String) -> Row? {
+    func row(_ scope: Scope, _ name: String, _ month: String) -> Row? {
         rows.first { $0.scope == scope && $0.name == name && $0.month == month }
     }
 
@@ -103,7 +69,8 @@ struct HandlingReport {
 
     func tables() -> [(String, CSVTable)] {
         var out: [(String, CSVTable)] = []
-        for (scope, file, label) in [("unit", "handling_units.csv", "承办单位"), ("street", "handling_streets.csv", "街道")] {
+        for (scope, file) in [(Scope.unit, "handling_units.csv"), (.street, "handling_streets.csv")] {
+            let label = scope.label
             var t = CSVTable(header: ["排名", label] + Self.figureHeader)
             for r in period(scope) { t.append([r.rank.map { .int($0) } ?? .text("不排名"), .text(r.name)] + figures(r)) }
             out.append((file, t))
@@ -129,7 +96,7 @@ struct HandlingReport {
                 delta(r.resolution, before?.resolution, 100), delta(r.satisfaction, before?.satisfaction, 100),
                 delta(r.composite, before?.composite),
             ]
-            let scope: CSVTable.Cell = .text(r.scope == "unit" ? "承办单位" : "街道")
+            let scope: CSVTable.Cell = .text(r.scope.label)
             monthly.append(
                 [scope, .text(r.name), .text(r.month), r.rank.map { .int($0) } ?? .empty] + figures(r) + changes)
         }
@@ -143,8 +110,8 @@ struct HandlingReport {
         var html = Report.pageStart(
             title: "\(h(name)) · 办理情况", heading: "\(h(name)) · 办理情况",
             subtitle: "接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单 · <a href=\"index.html\">返回总览</a>")
-        html += ranking("unit", title: "承办单位排名", label: "承办单位", csv: "handling_units.csv")
-        html += ranking("street", title: "街道排名", label: "街道", csv: "handling_streets.csv")
+        html += ranking(.unit, title: "承办单位排名", label: "承办单位", csv: "handling_units.csv")
+        html += ranking(.street, title: "街道排名", label: "街道", csv: "handling_streets.csv")
         html += trend()
         html += lists
         html += "<section><h2>统计口径</h2><table class=\"narrow\"><tbody>\n"
@@ -153,7 +120,7 @@ struct HandlingReport {
         return html
     }
 
-    private func ranking(_ scope: String, title: String, label: String, csv: String) -> String {
+    private func ranking(_ scope: Scope, title: String, label: String, csv: String) -> String {
         var html = """
             <section><h2>\(title)</h2>
             <p class="note">统计期内全部工单。\(h(minVolume))；工单不足的单位列出但不排名。</p>
@@ -183,15 +150,15 @@ struct HandlingReport {
             <table><thead><tr><th>承办单位</th>\(months.map { "<th>\(Chart.monthLabel($0, first: $0 == months.first))</th>" }.joined())</tr></thead><tbody>
 
             """
-        for unit in period("unit") {
+        for unit in period(.unit) {
             html += "<tr><td>\(h(unit.name))</td>"
             for month in months {
-                guard let r = row("unit", unit.name, month) else {
+                guard let r = row(.unit, unit.name, month) else {
                     html += "<td class=\"num\">—</td>"
                     continue
                 }
                 var cell = "\(r.n) / \(Self.score(r.composite))"
-                if let before = row("unit", unit.name, Self.previous(month)), let a = r.composite,
+                if let before = row(.unit, unit.name, Self.previous(month)), let a = r.composite,
                     let b = before.composite
                 {
                     let d = a - b

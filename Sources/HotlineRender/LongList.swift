@@ -1,5 +1,9 @@
 import Foundation
+import HotlineAggregate
+import HotlineClassify
 import HotlineCore
+import HotlineDetect
+import HotlineIngest
 import HotlineStore
 
 /// A table that grows with the input (rejects, the supervision list): published as CSV straight from
@@ -7,31 +11,27 @@ import HotlineStore
 struct LongList: Sendable {
     var file: String
     var header: [String]
-    /// The rows in publishing order.
-    var sql: String
-    var cells: @Sendable (Statement) -> [CSVTable.Cell]
+    var count: @Sendable (Database) throws -> Int
+    /// Hands the rows in publishing order, at most `limit` of them when given, as cells.
+    var rows: @Sendable (Database, _ limit: Int?, _ body: ([CSVTable.Cell]) throws -> Void) throws -> Void
 
     /// How many rows the page shows.
     static let shown = 100
 
-    func count(_ db: Database) throws -> Int { try db.scalar("SELECT count(*) FROM (\(sql))") }
-
     func first(_ db: Database) throws -> [[CSVTable.Cell]] {
-        let statement = try db.prepare(sql + " LIMIT \(Self.shown)")
         var out: [[CSVTable.Cell]] = []
-        while try statement.step() { out.append(cells(statement)) }
+        try rows(db, Self.shown) { out.append($0) }
         return out
     }
 
     /// Writes the CSV file (BOM, header, every row) in bounded memory.
     func write(_ db: Database, to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path)
-        else { throw HotlineError.failed("cannot write \(path)") }
+        else { throw HotlineError.file(path: path, problem: "cannot write") }
         defer { try? out.close() }
         var buffer = CSVTable(header: header).text
-        let statement = try db.prepare(sql)
-        while try statement.step() {
-            buffer += cells(statement).map(CSVTable.render).joined(separator: ",") + "\r\n"
+        try rows(db, nil) { cells in
+            buffer += cells.map(CSVTable.render).joined(separator: ",") + "\r\n"
             if buffer.utf8.count > 1 << 20 {
                 try out.write(contentsOf: Data(buffer.utf8))
                 buffer = ""
@@ -65,56 +65,71 @@ struct LongList: Sendable {
         }
     }
 
+    /// Text, or an empty cell for nil.
+    static func text(_ s: String?) -> CSVTable.Cell { s.map { .text($0) } ?? .empty }
+
     // MARK: The long lists
 
     static let rejects = LongList(
-        file: "rejects.csv", header: ["文件", "行号", "原因", "说明"],
-        sql: "SELECT file, line, reason_code, reason FROM rejects ORDER BY file, line",
-        cells: { s in
-            [
-                .text(((s.text(0) ?? "") as NSString).lastPathComponent), .int(s.int(1)),
-                .text(Report.reasonLabel(s.text(2) ?? "")), .text(s.text(3) ?? ""),
-            ]
+        file: "rejects.csv", header: ["文件", "行号", "原因", "说明"], count: Rejects.count,
+        rows: { db, limit, body in
+            let cells: (RejectRecord) -> [CSVTable.Cell] = { r in
+                [
+                    .text((r.file as NSString).lastPathComponent), .int(r.line),
+                    .text(RejectReason.label(of: r.reasonCode)), .text(r.message),
+                ]
+            }
+            if let limit {
+                for r in try Rejects.first(db, limit: limit) { try body(cells(r)) }
+            } else {
+                try Rejects.forEach(db) { try body(cells($0)) }
+            }
         })
 
     static let supervision = LongList(
         file: "supervision.csv", header: ["工单编号", "原因", "承办单位", "街道", "社区", "分类", "受理时间", "办理期限", "超期天数"],
-        sql: """
-            SELECT order_id, reason, unit, street, community, category, received_at, deadline, days_overdue
-            FROM agg_supervision ORDER BY reason = '超期未办结' DESC, days_overdue DESC, order_id
-            """,
-        cells: { s in
-            [.id(s.text(0) ?? "")] + (1..<8).map { s.text($0).map { .text($0) } ?? .empty }
-                + [s.isNull(8) ? .empty : .decimal(s.double(8), places: 1)]
+        count: Aggregates.supervisionCount,
+        rows: { db, limit, body in
+            try Aggregates.forEachSupervision(db, limit: limit) { r in
+                try body([
+                    .id(r.orderID), text(r.reason?.label), .text(r.unit), .text(r.street), .text(r.community),
+                    .text(r.category), .text(r.receivedAt), text(r.deadline),
+                    r.daysOverdue.map { .decimal($0, places: 1) } ?? .empty,
+                ])
+            }
         })
 
     static let escalation = LongList(
         file: "escalation.csv", header: ["工单编号", "原因", "此前工单", "承办单位", "街道", "分类", "受理时间", "当前结果"],
-        sql: """
-            SELECT order_id, reason, earlier, unit, street, category, received_at, coalesce(satisfaction, status)
-            FROM agg_escalation ORDER BY received_at, order_id
-            """,
-        cells: { s in
-            [.id(s.text(0) ?? ""), .text(s.text(1) ?? ""), .id(s.text(2) ?? "")]
-                + (3..<8).map { s.text($0).map { .text($0) } ?? .empty }
+        count: Aggregates.escalationCount,
+        rows: { db, limit, body in
+            try Aggregates.forEachEscalation(db, limit: limit) { r in
+                try body([
+                    .id(r.orderID), .text(r.reason?.label ?? ""), .id(r.earlier), .text(r.unit), .text(r.street),
+                    .text(r.category), .text(r.receivedAt), text(r.satisfaction ?? r.status),
+                ])
+            }
         })
 
     static let mislabels = LongList(
         file: "mislabels.csv", header: ["工单编号", "受理时间", "话务员分类", "模型判断", "模型把握"],
-        sql: """
-            SELECT o.id, o.received_at, o.operator_category, c.model_category, c.model_probability
-            FROM classified c JOIN orders o ON o.seq = c.order_seq WHERE c.mislabel = 1
-            ORDER BY c.model_probability DESC, o.id
-            """,
-        cells: { s in
-            [.id(s.text(0) ?? "")] + (1..<4).map { s.text($0).map { .text($0) } ?? .empty }
-                + [.decimal(s.double(4), places: 3)]
+        count: Classifications.mislabelCount,
+        rows: { db, limit, body in
+            try Classifications.forEachMislabel(db, limit: limit) { m in
+                try body([
+                    .id(m.orderID), .text(m.receivedAt), text(m.operatorCategory), text(m.modelCategory),
+                    .decimal(m.modelProbability, places: 3),
+                ])
+            }
         })
 
     static let quality = LongList(
-        file: "data_quality.csv", header: ["问题", "工单数", "示例工单"],
-        sql: "SELECT issue, n, examples FROM agg_quality ORDER BY n DESC, issue",
-        cells: { s in [.text(s.text(0) ?? ""), .int(s.int(1)), .text(s.text(2) ?? "")] })
+        file: "data_quality.csv", header: ["问题", "工单数", "示例工单"], count: { try Aggregates.quality($0).count },
+        rows: { db, limit, body in
+            for q in try Aggregates.quality(db).prefix(limit ?? Int.max) {
+                try body([.text(q.issue?.label ?? q.issueCode), .int(q.n), .text(q.examples)])
+            }
+        })
 
     static let recurring = LongList(
         file: "recurring.csv",
@@ -122,43 +137,39 @@ struct LongList: Sendable {
             "排名", "编号", "状态", "建议层级", "层级理由", "分类", "地点", "信号", "依据", "工单数", "来电人数", "不满意或重新办理", "首次出现",
             "最近出现", "承办单位", "权重", "首次检出", "本次检出",
         ],
-        sql: """
-            SELECT rank, id, status, level, level_reason, category, place, signals, reason, orders, callers, unsatisfied,
-                first_seen, last_seen, departments, weight, first_detected, detected
-            FROM candidates ORDER BY detected DESC, rank, last_seen DESC, id
-            """,
-        cells: { s in
-            let signals = (s.text(7) ?? "").split(separator: ",").map {
-                RecurringReport.signalLabels[String($0)] ?? String($0)
+        count: { try EscalationCandidates.count($0, detected: true) + EscalationCandidates.count($0, detected: false) },
+        rows: { db, limit, body in
+            var n = 0
+            try EscalationCandidates.forEach(db) { c in
+                guard n < (limit ?? Int.max) else { return }
+                n += 1
+                try body([
+                    c.rank.map { .int($0) } ?? .empty, .id(c.id), .text(c.status.label), .text(c.level.label),
+                    .text(c.levelReason), .text(c.category), .text(c.place),
+                    .text(c.signals.map(\.label).joined(separator: "、")), .text(c.reason), .int(c.orders),
+                    .int(c.callers), .int(c.unsatisfied), .text(c.firstSeen), .text(c.lastSeen), .text(c.departments),
+                    .decimal(c.weight, places: 1), .text(c.firstDetected), .text(c.detected ? "是" : "否"),
+                ])
             }
-            return [
-                s.isNull(0) ? .empty : .int(s.int(0)), .id(s.text(1) ?? ""),
-                .text(RecurringReport.statusLabels[s.text(2) ?? ""] ?? ""),
-            ] + (3...6).map { .text(s.text($0) ?? "") } + [
-                .text(signals.joined(separator: "、")), .text(s.text(8) ?? ""),
-            ]
-                + (9...11).map { .int(s.int($0)) } + (12...14).map { .text(s.text($0) ?? "") }
-                + [.decimal(s.double(15), places: 1), .text(s.text(16) ?? ""), .text(s.int(17) == 1 ? "是" : "否")]
         })
 
     static let recurringEvidence = LongList(
         file: "recurring_evidence.csv", header: ["编号", "工单编号", "受理时间", "分类", "街道", "社区", "办理状态", "回访满意度", "信号"],
-        sql: """
-            SELECT e.candidate_id, o.id, o.received_at, coalesce(c.category, ''), o.street, o.community, o.status,
-                o.satisfaction, e.signals
-            FROM candidate_evidence e JOIN orders o ON o.seq = e.order_seq LEFT JOIN classified c ON c.order_seq = o.seq
-            JOIN candidates k ON k.id = e.candidate_id
-            ORDER BY k.detected DESC, k.rank, e.candidate_id, o.received_at, o.id
-            """,
-        cells: { s in
-            [.id(s.text(0) ?? ""), .id(s.text(1) ?? "")] + (2..<8).map { s.text($0).map { .text($0) } ?? .empty }
-                + [
-                    .text(
-                        (s.text(8) ?? "").split(separator: ",").map {
-                            RecurringReport.signalLabels[String($0)] ?? String($0)
-                        }
-                        .joined(separator: "、"))
-                ]
+        count: { _ in 0 },
+        rows: { db, limit, body in
+            var n = 0
+            try EscalationCandidates.forEachEvidence(
+                db, columns: [.id, .receivedAt, .street, .community, .status, .satisfaction]
+            ) { e in
+                guard n < (limit ?? Int.max) else { return }
+                n += 1
+                let o = e.order
+                try body([
+                    .id(e.candidateID), .id(o.id), .text(o.receivedAt), .text(e.category ?? ""), text(o.street),
+                    text(o.community), text(o.status), text(o.satisfaction),
+                    .text(e.signals.map(\.label).joined(separator: "、")),
+                ])
+            }
         })
 
     static let all = [rejects, supervision, escalation, mislabels, quality, recurring, recurringEvidence]

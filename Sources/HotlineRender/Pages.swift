@@ -1,11 +1,12 @@
+import HotlineAggregate
 import HotlineCore
 
 extension Report {
     /// Every published file by name: `index.html` and one CSV per table.
     func files() -> [String: String] {
         var files: [String: String] = [
-            "index.html": indexPage(), "handling.html": handling.page(name: summary["pipeline"] ?? "12345 热线工单分析"),
-            "recurring.html": recurring.page(name: summary["pipeline"] ?? "12345 热线工单分析"),
+            "index.html": indexPage(), "handling.html": handling.page(name: title),
+            "recurring.html": recurring.page(name: title),
         ]
         for (name, table) in tables() + handling.tables() { files[name] = table.text }
         return files
@@ -15,7 +16,7 @@ extension Report {
         var categories = CSVTable(header: ["分类", "上级分类", "工单数", "占比(%)"])
         for c in self.categories {
             categories.append([
-                .text(c.name), c.parent.map { .text($0) } ?? .empty, .int(c.n), .decimal(c.share * 100, places: 1),
+                .text(c.category), c.parent.map { .text($0) } ?? .empty, .int(c.n), .decimal(c.share * 100, places: 1),
             ])
         }
         var months = CSVTable(header: ["月份", "工单数"])
@@ -23,7 +24,7 @@ extension Report {
         var monthCategories = CSVTable(header: ["月份", "分类", "工单数"])
         for m in self.monthCategories { monthCategories.append([.text(m.month), .text(m.category), .int(m.n)]) }
         let areaHeader = ["工单数", "常住人口", "每万人工单数", "网格员", "每名网格员工单数", "最多的诉求", "该类工单数"]
-        func areaCells(_ a: Area) -> [CSVTable.Cell] {
+        func areaCells(_ a: AreaFigures) -> [CSVTable.Cell] {
             [
                 .int(a.n), a.population.map { .int($0) } ?? .empty, a.per10k.map { .decimal($0, places: 1) } ?? .empty,
                 a.gridWorkers.map { .int($0) } ?? .empty, a.perGrid.map { .decimal($0, places: 1) } ?? .empty,
@@ -45,19 +46,19 @@ extension Report {
     }
 
     func indexPage() -> String {
-        let name = summary["pipeline"] ?? "12345 热线工单分析"
-        let first = String((summary["first_received"] ?? "").prefix(10))
-        let last = String((summary["last_received"] ?? "").prefix(10))
-        let rowsRead = Int(summary["rows_read"] ?? "") ?? 0
-        let rejected = Int(summary["rejected"] ?? "") ?? 0
-        let population = Int(summary["population"] ?? "") ?? 0
+        let name = title
+        let first = String((summary[.firstReceived] ?? "").prefix(10))
+        let last = String((summary[.lastReceived] ?? "").prefix(10))
+        let rowsRead = summary.int(.rowsRead)
+        let rejected = summary.int(.rejected)
+        let population = summary.int(.population)
         let knownStreets = streets.filter { $0.street != "（未注明）" }.count
         let knownCommunities = areas.filter { $0.n > 0 && $0.community != "（未注明）" && $0.street != "（未注明）" }.count
         var cards: [(String, String, String)] = [
             ("工单总量", "\(total.grouped) 件", first.isEmpty ? "" : "\(first) 至 \(last)")
         ]
         if let top = categories.first {
-            cards.append(("最多的诉求", h(top.name), "\(top.n.grouped) 件，占 \(Format.percent(top.share))"))
+            cards.append(("最多的诉求", h(top.category), "\(top.n.grouped) 件，占 \(Format.percent(top.share))"))
         }
         cards.append(("覆盖范围", "\(knownStreets) 个街道", "\(knownCommunities) 个社区有工单"))
         if population > 0 {
@@ -73,7 +74,7 @@ extension Report {
         var html = Self.pageStart(
             title: "\(h(name)) · 工单分析", heading: h(name),
             subtitle:
-                "12345 政务服务便民热线工单分析 · 统计期间 \(first.isEmpty ? "无数据" : "\(first) 至 \(last)") · 生成于 \(h(summary["generated_at"] ?? "")) · "
+                "12345 政务服务便民热线工单分析 · 统计期间 \(first.isEmpty ? "无数据" : "\(first) 至 \(last)") · 生成于 \(h(summary[.generatedAt] ?? "")) · "
                 + "<a href=\"handling.html\">办理情况与排名</a> · <a href=\"recurring.html\">提级处理候选</a>")
         html += """
             <section class="cards">
@@ -88,12 +89,12 @@ extension Report {
         html += "<section><h2>诉求分类</h2>\n<p class=\"note\">按分类规则归类；各类工单数及占全部工单的比例。</p>\n"
         html +=
             categories.isEmpty
-            ? "<p>无数据</p>" : Chart.bars(categories.map { ($0.name, $0.n) }, total: total, title: "诉求分类工单数")
+            ? "<p>无数据</p>" : Chart.bars(categories.map { ($0.category, $0.n) }, total: total, title: "诉求分类工单数")
         html +=
             "\n<p class=\"dl\">下载：<a href=\"categories.csv\">分类统计 CSV</a> · <a href=\"month_categories.csv\">分月分类 CSV</a> · <a href=\"mislabels.csv\">疑似话务员分类有误 CSV</a></p></section>\n"
 
         html += "<section><h2>月度趋势</h2>\n<p class=\"note\">按受理时间统计的每月工单数。</p>\n"
-        html += Chart.months(months, title: "每月工单数")
+        html += Chart.months(months.map { ($0.month, $0.n) }, title: "每月工单数")
         html += "\n<p class=\"dl\">下载：<a href=\"months.csv\">月度统计 CSV</a></p></section>\n"
 
         html += areaSection()
@@ -121,7 +122,7 @@ extension Report {
             <tbody>
 
             """
-        func row(_ a: Area, label: String, cls: String) -> String {
+        func row(_ a: AreaFigures, label: String, cls: String) -> String {
             let share = total > 0 ? Format.percent(Double(a.n) / Double(total)) : "—"
             var cells = "<td>\(label)</td><td class=\"num\">\(a.n.grouped)</td><td class=\"num\">\(share)</td>"
             if showPopulation {

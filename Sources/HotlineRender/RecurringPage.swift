@@ -1,27 +1,12 @@
 import HotlineCore
+import HotlineDetect
 import HotlineStore
 
 /// The escalation candidates (提级处理) as the recurring-problems page and its CSV files show them.
 struct RecurringReport {
+    /// A candidate with its timeline: evidence orders per bucket of `bucketDays` days from `firstSeen`.
     struct Candidate {
-        var id: String
-        var rank: Int?
-        var weight: Double
-        var status: String
-        var signals: [String]
-        var reason: String
-        var category: String
-        var place: String
-        var orders: Int
-        var callers: Int
-        var unsatisfied: Int
-        var firstSeen: String
-        var lastSeen: String
-        var level: String
-        var levelReason: String
-        var departments: String
-        var firstDetected: String
-        /// Evidence orders per bucket of `bucketDays` days from `firstSeen`, for the timeline.
+        var record: CandidateRecord
         var timeline: [Int] = []
         var bucketDays = 7
     }
@@ -30,87 +15,48 @@ struct RecurringReport {
     var ran: Bool
     var dataEnd: String
     var current: [Candidate]
-    var gone: [Candidate]
+    var gone: [CandidateRecord]
     var currentCount: Int
     var goneCount: Int
-    var statusCounts: [String: Int]
-    var levelCounts: [String: Int]
+    var statusCounts: [CandidateStatus: Int]
+    var levelCounts: [Level: Int]
     var definitions: [(String, String)]
 
     /// How many candidates the page shows in full; the CSV has them all.
     static let shown = 100
 
-    static func load(from db: Database) throws -> RecurringReport {
-        let ran = try db.scalar("SELECT count(*) FROM runs WHERE stage = 'detect' AND status = 'ok'") > 0
-        let dataEnd = try db.scalarText("SELECT value FROM meta WHERE key = 'detect.data_end'") ?? ""
-        let definitions = try db.rows("SELECT key, value FROM meta WHERE key LIKE 'detect.setting.%' ORDER BY key").map
-        {
-            r -> (String, String) in
-            (String((r[0].text ?? "").split(separator: ".").last ?? ""), r[1].text ?? "")
+    static func load(from store: Store) throws -> RecurringReport {
+        let db = store.db
+        let all = try EscalationCandidates.current(db)
+        var statusCounts: [CandidateStatus: Int] = [:]
+        var levelCounts: [Level: Int] = [:]
+        for c in all {
+            statusCounts[c.status, default: 0] += 1
+            levelCounts[c.level, default: 0] += 1
         }
-        let current = try candidates(db, where: "detected = 1 ORDER BY rank LIMIT \(shown)")
-        let gone = try candidates(db, where: "detected = 0 ORDER BY last_seen DESC, id LIMIT \(shown)")
-        var statusCounts: [String: Int] = [:]
-        for r in try db.rows("SELECT status, count(*) FROM candidates WHERE detected = 1 GROUP BY 1") {
-            statusCounts[r[0].text ?? ""] = r[1].int ?? 0
-        }
-        var levelCounts: [String: Int] = [:]
-        for r in try db.rows("SELECT level, count(*) FROM candidates WHERE detected = 1 GROUP BY 1") {
-            levelCounts[r[0].text ?? ""] = r[1].int ?? 0
-        }
-        var report = RecurringReport(
-            ran: ran, dataEnd: dataEnd, current: current, gone: gone,
-            currentCount: try db.scalar("SELECT count(*) FROM candidates WHERE detected = 1"),
-            goneCount: try db.scalar("SELECT count(*) FROM candidates WHERE detected = 0"),
-            statusCounts: statusCounts, levelCounts: levelCounts, definitions: definitions)
-        let days = try db.prepare(
-            """
-            SELECT substr(o.received_at, 1, 10) FROM candidate_evidence e JOIN orders o ON o.seq = e.order_seq
-            WHERE e.candidate_id = ?
-            """)
-        for i in report.current.indices {
-            try timeline(&report.current[i], days: days)
-        }
-        return report
-    }
-
-    private static func candidates(_ db: Database, where clause: String) throws -> [Candidate] {
-        try db.rows(
-            """
-            SELECT id, rank, weight, status, signals, reason, category, place, orders, callers, unsatisfied,
-                first_seen, last_seen, level, level_reason, departments, first_detected
-            FROM candidates WHERE \(clause)
-            """
-        ).map { r in
-            Candidate(
-                id: r[0].text ?? "", rank: r[1].int, weight: r[2].double ?? 0, status: r[3].text ?? "",
-                signals: (r[4].text ?? "").split(separator: ",").map(String.init), reason: r[5].text ?? "",
-                category: r[6].text ?? "", place: r[7].text ?? "", orders: r[8].int ?? 0, callers: r[9].int ?? 0,
-                unsatisfied: r[10].int ?? 0, firstSeen: r[11].text ?? "", lastSeen: r[12].text ?? "",
-                level: r[13].text ?? "", levelReason: r[14].text ?? "", departments: r[15].text ?? "",
-                firstDetected: r[16].text ?? "")
-        }
+        var current = all.prefix(shown).map { Candidate(record: $0) }
+        for i in current.indices { try timeline(&current[i], db: db) }
+        return RecurringReport(
+            ran: try EscalationCandidates.detectRan(store), dataEnd: try EscalationCandidates.dataEnd(store) ?? "",
+            current: current, gone: try EscalationCandidates.gone(db, limit: shown), currentCount: all.count,
+            goneCount: try EscalationCandidates.count(db, detected: false), statusCounts: statusCounts,
+            levelCounts: levelCounts, definitions: try EscalationCandidates.definitions(store))
     }
 
     /// Counts the candidate's orders in at most 26 equal buckets (a week each when the span allows).
-    private static func timeline(_ c: inout Candidate, days statement: Statement) throws {
-        guard let first = LocalDateTime.stored(c.firstSeen), let last = LocalDateTime.stored(c.lastSeen) else { return }
+    private static func timeline(_ c: inout Candidate, db: Database) throws {
+        guard let first = LocalDateTime.stored(c.record.firstSeen), let last = LocalDateTime.stored(c.record.lastSeen)
+        else { return }
         let span = last.dayNumber - first.dayNumber + 1
         c.bucketDays = max(7, (span + 25) / 26)
         var buckets = [Int](repeating: 0, count: (span + c.bucketDays - 1) / c.bucketDays)
-        try statement.bind([c.id])
-        while try statement.step() {
-            guard let day = statement.text(0).flatMap(LocalDateTime.stored) else { continue }
+        for text in try EscalationCandidates.evidenceDays(db, id: c.record.id) {
+            guard let day = LocalDateTime.stored(text) else { continue }
             let i = (day.dayNumber - first.dayNumber) / c.bucketDays
             if buckets.indices.contains(i) { buckets[i] += 1 }
         }
         c.timeline = buckets
     }
-
-    static let statusLabels = ["new": "新发现", "ongoing": "持续", "quiet": "已平息"]
-    static let signalLabels = [
-        "hotspot": "地点集中", "repeat": "反复来电", "mass": "群体诉求", "surge": "社区激增", "stuck": "久拖未决",
-    ]
 
     // MARK: Page
 
@@ -124,11 +70,12 @@ struct RecurringReport {
             return html
                 + "<section><p>尚未运行检测（hotline detect），暂无候选问题。</p></section>\n</body>\n</html>\n"
         }
-        let levels = ["区", "街道", "社区"].map { "\($0) \(levelCounts[$0, default: 0])" }.joined(separator: " · ")
+        let levels = Level.allCases.reversed().map { "\($0.label) \(levelCounts[$0, default: 0])" }.joined(
+            separator: " · ")
         html += """
             <section class="cards">
-            <div class="card"><div class="k">候选问题</div><div class="v">\(currentCount.grouped) 个</div><div class="n">新发现 \(statusCounts["new", default: 0]) · 持续 \(statusCounts["ongoing", default: 0]) · 已平息 \(statusCounts["quiet", default: 0])</div></div>
-            <div class="card"><div class="k">建议提级</div><div class="v">\(levelCounts["区", default: 0] + levelCounts["街道", default: 0]) 个</div><div class="n">\(levels)</div></div>
+            <div class="card"><div class="k">候选问题</div><div class="v">\(currentCount.grouped) 个</div><div class="n">\(CandidateStatus.allCases.map { "\($0.label) \(statusCounts[$0, default: 0])" }.joined(separator: " · "))</div></div>
+            <div class="card"><div class="k">建议提级</div><div class="v">\(levelCounts[.district, default: 0] + levelCounts[.street, default: 0]) 个</div><div class="n">\(levels)</div></div>
             <div class="card"><div class="k">不再检出</div><div class="v">\(goneCount.grouped) 个</div><div class="n">以前检出、本次未再检出</div></div>
             </section>
 
@@ -152,14 +99,15 @@ struct RecurringReport {
             <table><thead><tr><th>排名</th><th>编号</th><th>状态</th><th>建议层级</th><th>问题</th><th>依据</th><th>工单</th><th>来电人</th><th>不满意</th><th>时间</th><th>走势</th><th>承办单位</th></tr></thead><tbody>
 
             """
-        for c in current {
-            let signals = c.signals.map { Self.signalLabels[$0] ?? $0 }.joined(separator: "、")
+        for candidate in current {
+            let c = candidate.record
+            let signals = c.signals.map(\.label).joined(separator: "、")
             html += """
-                <tr><td class="num">\(c.rank ?? 0)</td><td>\(h(c.id))</td><td>\(h(Self.statusLabels[c.status] ?? c.status))</td>\
-                <td title="\(h(c.levelReason))">\(h(c.level))<br><span class="note">\(h(c.levelReason))</span></td>\
+                <tr><td class="num">\(c.rank ?? 0)</td><td>\(h(c.id))</td><td>\(h(c.status.label))</td>\
+                <td title="\(h(c.levelReason))">\(h(c.level.label))<br><span class="note">\(h(c.levelReason))</span></td>\
                 <td><b>\(h(c.category))</b><br>\(h(c.place))</td><td><b>\(h(signals))</b><br><span class="note">\(h(c.reason))</span></td>\
                 <td class="num">\(c.orders.grouped)</td><td class="num">\(c.callers.grouped)</td><td class="num">\(c.unsatisfied.grouped)</td>\
-                <td>\(h(String(c.firstSeen.prefix(10))))<br>至 \(h(String(c.lastSeen.prefix(10))))</td><td>\(sparkline(c))</td>\
+                <td>\(h(String(c.firstSeen.prefix(10))))<br>至 \(h(String(c.lastSeen.prefix(10))))</td><td>\(sparkline(candidate))</td>\
                 <td>\(c.departments.isEmpty ? "—" : h(c.departments))</td></tr>
 
                 """
@@ -197,7 +145,7 @@ struct RecurringReport {
         let height = 24
         let maxN = max(c.timeline.max() ?? 1, 1)
         var svg = """
-            <svg class="spark" width="\(c.timeline.count * (barWidth + 1))" height="\(height)" role="img" aria-label="\(h(c.id)) 走势">
+            <svg class="spark" width="\(c.timeline.count * (barWidth + 1))" height="\(height)" role="img" aria-label="\(h(c.record.id)) 走势">
             """
         for (i, n) in c.timeline.enumerated() {
             let hgt = n == 0 ? 0 : max(1, n * height / maxN)

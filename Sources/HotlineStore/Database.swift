@@ -119,6 +119,15 @@ public final class Database {
         return try statement.step() ? statement.int(0) : 0
     }
 
+    /// The first column of every row, as text ("" for NULL).
+    public func texts(_ sql: String, _ values: [any SQLBindable] = []) throws -> [String] {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        var out: [String] = []
+        while try statement.step() { out.append(statement.text(0) ?? "") }
+        return out
+    }
+
     /// The first column of the first row, as text.
     public func scalarText(_ sql: String, _ values: [any SQLBindable] = []) throws -> String? {
         let statement = try prepare(sql)
@@ -154,19 +163,23 @@ public final class Statement {
         }
     }
 
-    /// Reads a keyset-paged query in batches of `size` rows and hands each batch to `send`.
+    /// Reads a keyset-paged query in batches of `size` records and hands each batch to `send`.
     ///
-    /// The query's first column is the key and its two parameters are `key > ?` and `LIMIT ?`
-    /// (`… WHERE seq > ? ORDER BY seq LIMIT ?`), so each batch is one short indexed read and no read
-    /// stays open between batches. Stops when a batch comes back empty or `send` returns false.
-    public func batches<Row>(size: Int, row: (Statement) -> Row, send: ([Row]) -> Bool) throws {
-        var last = 0
+    /// The query's two parameters are `key > ?` and `LIMIT ?` (`… WHERE seq > ? ORDER BY seq LIMIT ?`)
+    /// and `key` gives a record's key, so each batch is one short indexed read and no read stays open
+    /// between batches. Stops when a batch comes back empty or `send` returns false.
+    public func batches<R: FetchableRecord>(
+        of type: R.Type, size: Int, key: (R) -> Int, send: ([R]) -> Bool
+    ) throws {
+        let reader = try RowReader<R.Column>(statement: self)
+        var last = Int.min
         while true {
             try bind([last, size])
-            var batch: [Row] = []
+            var batch: [R] = []
             while try step() {
-                last = int(0)
-                batch.append(row(self))
+                let record = R(reader)
+                last = key(record)
+                batch.append(record)
             }
             if batch.isEmpty || !send(batch) { return }
         }
@@ -199,6 +212,23 @@ public final class Statement {
         try database.check(code, sql: sql)
     }
 
+    /// Binds a value to parameter `index` (1-based).
+    public func bind(_ index: Int, _ value: SQLValue) throws {
+        switch value {
+        case .null: try bind(index, nil as String?)
+        case .int(let v): try database.check(sqlite3_bind_int64(handle, Int32(index), v), sql: sql)
+        case .real(let v): try bind(index, v)
+        case .text(let v): try bind(index, v)
+        }
+    }
+
+    /// Binds a real number (or NULL) to parameter `index` (1-based).
+    public func bind(_ index: Int, _ value: Double?) throws {
+        let code =
+            value.map { sqlite3_bind_double(handle, Int32(index), $0) } ?? sqlite3_bind_null(handle, Int32(index))
+        try database.check(code, sql: sql)
+    }
+
     /// Runs a statement whose parameters are bound, returning no rows; then resets it.
     public func execute() throws {
         defer { sqlite3_reset(handle) }
@@ -219,6 +249,11 @@ public final class Statement {
     }
 
     public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
+    /// The name of result column `column` (0-based), as the query names it.
+    public func columnName(_ column: Int) -> String {
+        sqlite3_column_name(handle, Int32(column)).map { String(cString: $0) } ?? ""
+    }
 
     public func isNull(_ column: Int) -> Bool { sqlite3_column_type(handle, Int32(column)) == SQLITE_NULL }
 

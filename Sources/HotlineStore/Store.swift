@@ -4,151 +4,198 @@ import HotlineCore
 
 /// The store between stages: one SQLite file in WAL mode, its schema migrated forward on open.
 ///
-/// Each stage writes its whole output inside `runStage`, one transaction, so a stage rerun by
-/// hand replaces its output and a crash mid-stage leaves the previous state as it was.
+/// Each stage writes its whole output inside `run`, one transaction, so a stage rerun by hand
+/// replaces its output and a crash mid-stage leaves the previous state as it was. The store owns
+/// the tables every stage shares (`meta`, `runs`, `table_changes`); each stage module owns its own
+/// tables and hands their migrations to `init`.
 public final class Store {
     public let db: Database
     public var path: String { db.path }
 
-    /// The schema version this build writes; `PRAGMA user_version` of a current store.
-    public static var schemaVersion: Int { migrations.count }
+    public static let meta = TableName("meta")
+    public static let runs = TableName("runs")
+    public static let tableChanges = TableName("table_changes")
 
-    /// Opens (and, unless `create` is false, creates) the store at `path`.
+    /// The store's own migrations, applied before any module's.
+    public static let migrations = [
+        Migration(
+            "store.1-meta-runs",
+            sql: """
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE runs(
+                    id INTEGER PRIMARY KEY,
+                    stage TEXT NOT NULL,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT,
+                    rows_in INTEGER NOT NULL DEFAULT 0,
+                    rows_out INTEGER NOT NULL DEFAULT 0,
+                    rows_rejected INTEGER NOT NULL DEFAULT 0,
+                    config_hash TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    message TEXT);
+                """),
+        Migration(
+            "store.2-table-changes",
+            sql: """
+                CREATE TABLE table_changes(table_name TEXT PRIMARY KEY, run_id INTEGER NOT NULL);
+                """),
+    ]
+
+    /// Opens (and, unless `create` is false, creates) the store at `path`, applying the given
+    /// modules' migrations it lacks.
     ///
-    /// A read-only store is not migrated; a store newer than this build is refused.
-    public init(path: String, create: Bool = true, readOnly: Bool = false) throws {
+    /// A read-only store is not migrated: one that lacks a migration is refused, as is a store a
+    /// newer hotline migrated.
+    public init(path: String, migrations: [Migration] = [], create: Bool = true, readOnly: Bool = false) throws {
         let exists = FileManager.default.fileExists(atPath: path)
-        if !exists && (!create || readOnly) {
-            throw HotlineError.failed("no store at \(path): run 'hotline ingest' or 'hotline run' first")
-        }
+        if !exists && (!create || readOnly) { throw HotlineError.store(path: path, .missing) }
         if !exists {
             let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            if !dir.isEmpty {
+                do {
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                } catch {
+                    throw HotlineError.file(path: dir, problem: "cannot create the store's folder: \(error)")
+                }
+            }
         }
         db = try Database(path: path, readOnly: readOnly)
-        let version = try db.scalar("PRAGMA user_version")
-        guard version <= Self.schemaVersion else {
-            throw HotlineError.failed(
-                "store \(path) has schema version \(version), newer than this hotline (\(Self.schemaVersion))")
-        }
+        let migrator = Migrator(migrations: Self.migrations + migrations)
         if readOnly {
-            guard version == Self.schemaVersion else {
-                throw HotlineError.failed("store \(path) needs an upgrade: run any stage on it first")
+            let applied = try Migrator.applied(db)
+            let unknown = migrator.unknown(in: applied)
+            guard unknown.isEmpty else { throw HotlineError.store(path: path, .newer(unknown: unknown)) }
+            let pending = migrator.pending(given: applied)
+            guard pending.isEmpty else {
+                throw HotlineError.store(path: path, .outdated(pending: pending.map(\.name)))
             }
             return
         }
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536")
-        if version < Self.schemaVersion {
-            try db.transaction {
-                for script in Self.migrations[version...] { try db.execute(script) }
-                try db.execute("PRAGMA user_version = \(Self.schemaVersion)")
-            }
-        }
+        try migrator.migrate(db, path: path)
     }
 
     /// A second, read-only connection to the same file, for a reader running beside the writer.
     public func readerConnection() throws -> Database { try Database(path: path, readOnly: true) }
 
+    /// A value kept in `meta`.
+    public func meta(_ key: String) throws -> String? {
+        try db.scalarText("SELECT value FROM meta WHERE key = ?", [key])
+    }
+
+    /// Sets (or, with nil, removes) a value in `meta`.
+    public func setMeta(_ key: String, _ value: String?) throws {
+        if let value {
+            try db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", [key, value])
+        } else {
+            try db.execute("DELETE FROM meta WHERE key = ?", [key])
+        }
+    }
+
     /// The secret salt for hashing phone numbers, made once per store and never published.
     public func salt() throws -> String {
-        if let salt = try db.scalarText("SELECT value FROM meta WHERE key = 'salt'") { return salt }
+        if let salt = try meta("salt") { return salt }
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
         let salt = bytes.hexString
-        try db.execute("INSERT INTO meta(key, value) VALUES('salt', ?)", [salt])
+        try setMeta("salt", salt)
         return salt
     }
 
-    /// Runs one stage in one transaction and records it in `runs`.
+    // MARK: Stage runs
+
+    /// Runs `stage` in one transaction and records it in `runs`, with the tables it changed.
     ///
-    /// `body` gets the run's id and returns its counts. When it throws, its writes are rolled
-    /// back, a failed run is recorded with the error, and the error is rethrown.
+    /// When the stage throws, its writes are rolled back, a failed run is recorded with the error,
+    /// and the error is rethrown.
     @discardableResult
-    public func runStage(_ stage: String, configHash: String, _ body: (Int) throws -> StageCounts) throws
-        -> StageCounts
-    {
+    public func run<S: Stage>(_ stage: S) throws -> StageCounts {
+        try runStage(S.name, fingerprint: stage.fingerprint, owns: S.owns) { try stage.run(in: self, runID: $0) }
+    }
+
+    /// Runs `body` as run of `stage` in one transaction (see `run`).
+    @discardableResult
+    public func runStage(
+        _ stage: StageName, fingerprint: String, owns: [TableName] = [], _ body: (Int) throws -> StageCounts
+    ) throws -> StageCounts {
         let started = LocalDateTime.now().description
         do {
             return try db.transaction {
-                try db.execute(
-                    "INSERT INTO runs(stage, started_at, config_hash, status) VALUES(?, ?, ?, 'running')",
-                    [stage, started, configHash])
-                let runID = Int(db.lastInsertRowID)
+                let runID = try RunRecord.start(stage, fingerprint: fingerprint, at: started, in: db)
                 let counts = try body(runID)
-                try db.execute(
-                    """
-                    UPDATE runs SET finished_at = ?, rows_in = ?, rows_out = ?, rows_rejected = ?, status = 'ok',
-                    message = ? WHERE id = ?
-                    """,
-                    [
-                        LocalDateTime.now().description, counts.rowsIn, counts.rowsOut, counts.rejected, counts.message,
-                        runID,
-                    ])
+                try RunRecord.finish(runID, counts: counts, in: db)
+                for table in counts.changed ?? Set(owns) {
+                    try db.execute(
+                        "INSERT OR REPLACE INTO table_changes(table_name, run_id) VALUES(?, ?)",
+                        [table.rawValue, runID])
+                }
                 return counts
             }
         } catch {
-            try? db.execute(
-                """
-                INSERT INTO runs(stage, started_at, finished_at, rows_in, rows_out, rows_rejected, config_hash, status,
-                message) VALUES(?, ?, ?, 0, 0, 0, ?, 'failed', ?)
-                """,
-                [stage, started, LocalDateTime.now().description, configHash, "\(error)"])
+            try? RunRecord.recordFailure(stage, fingerprint: fingerprint, started: started, error: error, in: db)
             throw error
         }
     }
 
     /// The most recent stage runs, newest first.
     public func recentRuns(limit: Int = 10) throws -> [RunRecord] {
-        let statement = try db.prepare(
-            """
-            SELECT id, stage, started_at, finished_at, rows_in, rows_out, rows_rejected, config_hash, status, message
-            FROM runs ORDER BY id DESC LIMIT ?
-            """)
-        try statement.bind([limit])
-        var out: [RunRecord] = []
-        while try statement.step() {
-            out.append(
-                RunRecord(
-                    id: statement.int(0), stage: statement.text(1) ?? "", startedAt: statement.text(2) ?? "",
-                    finishedAt: statement.text(3), rowsIn: statement.int(4), rowsOut: statement.int(5),
-                    rejected: statement.int(6), configHash: statement.text(7) ?? "", status: statement.text(8) ?? "",
-                    message: statement.text(9)))
+        try db.fetch(RunRecord.self, "SELECT \(RunRecord.Column.list()) FROM runs ORDER BY id DESC LIMIT ?", [limit])
+    }
+
+    /// The last successful run of `stage`, if any.
+    public func lastSuccessfulRun(of stage: StageName) throws -> RunRecord? {
+        try db.fetchOne(
+            RunRecord.self,
+            "SELECT \(RunRecord.Column.list()) FROM runs WHERE stage = ? AND status = ? ORDER BY id DESC LIMIT 1",
+            [stage.rawValue, RunStatus.ok.rawValue])
+    }
+
+    /// The run that last changed each table.
+    public func tableChanges() throws -> [TableName: Int] {
+        var out: [TableName: Int] = [:]
+        for change in try db.fetch(TableChange.self, "SELECT table_name, run_id FROM table_changes") {
+            out[TableName(change.table)] = change.runID
         }
         return out
     }
 
-    /// The last successful run of `stage`, if any.
-    public func lastSuccessfulRun(of stage: String) throws -> Int? {
-        let id = try db.scalar("SELECT coalesce(max(id), 0) FROM runs WHERE stage = ? AND status = 'ok'", [stage])
-        return id == 0 ? nil : id
+    /// Whether `S`'s output is up to date with the tables it reads and, unless it is nil, with `fingerprint`.
+    public func staleness<S: Stage>(of stage: S.Type, fingerprint: String?) throws -> Staleness {
+        guard let last = try lastSuccessfulRun(of: S.name) else { return .neverRan }
+        let changes = try tableChanges()
+        let changed = S.reads.filter { (changes[$0] ?? 0) > last.id }
+        if !changed.isEmpty { return .inputsChanged(changed) }
+        guard let fingerprint else { return .current }
+        return last.configHash == fingerprint ? .current : .settingsChanged
     }
 
-    /// Row counts of the store's main tables, for `status`.
-    public func tableCounts() throws -> [(table: String, rows: Int)] {
-        try ["orders", "rejects", "classified", "communities", "agg_category", "agg_area"].map {
-            ($0, try db.scalar("SELECT count(*) FROM \($0)"))
+    /// Row counts of the given tables, for `status`.
+    public func rowCounts(_ tables: [TableName]) throws -> [(table: TableName, rows: Int)] {
+        try tables.map { ($0, try db.scalar("SELECT count(*) FROM \($0.rawValue)")) }
+    }
+}
+
+/// How a stage run ended.
+public enum RunStatus: String, StoredCode {
+    case running, ok, failed
+
+    public var label: String {
+        switch self {
+        case .running: "运行中"
+        case .ok: "成功"
+        case .failed: "失败"
         }
     }
 }
 
-/// What a stage did, for the runs table and the log.
-public struct StageCounts: Sendable, Equatable {
-    public var rowsIn: Int
-    public var rowsOut: Int
-    public var rejected: Int
-    public var message: String?
-
-    public init(rowsIn: Int, rowsOut: Int, rejected: Int = 0, message: String? = nil) {
-        self.rowsIn = rowsIn
-        self.rowsOut = rowsOut
-        self.rejected = rejected
-        self.message = message
-    }
-}
-
 /// One row of the runs table.
-public struct RunRecord: Sendable, Equatable {
+public struct RunRecord: Sendable, Equatable, FetchableRecord {
+    public enum Column: Int, ColumnSet {
+        case id, stage, startedAt, finishedAt, rowsIn, rowsOut, rowsRejected, configHash, status, message
+    }
+
     public var id: Int
+    /// The stage's name as stored; `StageName(stored:)` reads it.
     public var stage: String
     public var startedAt: String
     public var finishedAt: String?
@@ -156,8 +203,72 @@ public struct RunRecord: Sendable, Equatable {
     public var rowsOut: Int
     public var rejected: Int
     public var configHash: String
-    public var status: String
+    public var status: RunStatus?
     public var message: String?
+
+    public init(_ row: RowReader<Column>) {
+        id = row.int(.id)
+        stage = row.string(.stage)
+        startedAt = row.string(.startedAt)
+        finishedAt = row.text(.finishedAt)
+        rowsIn = row.int(.rowsIn)
+        rowsOut = row.int(.rowsOut)
+        rejected = row.int(.rowsRejected)
+        configHash = row.string(.configHash)
+        status = RunStatus(stored: row.text(.status))
+        message = row.text(.message)
+    }
+
+    static func start(_ stage: StageName, fingerprint: String, at started: String, in db: Database) throws -> Int {
+        let insert = try db.insert(into: "runs", [Column.stage, .startedAt, .configHash, .status])
+        try insert.set(.stage, stage.rawValue)
+        try insert.set(.startedAt, started)
+        try insert.set(.configHash, fingerprint)
+        try insert.set(.status, RunStatus.running.rawValue)
+        try insert.run()
+        return Int(db.lastInsertRowID)
+    }
+
+    static func finish(_ id: Int, counts: StageCounts, in db: Database) throws {
+        try db.execute(
+            """
+            UPDATE runs SET finished_at = ?, rows_in = ?, rows_out = ?, rows_rejected = ?, status = ?, message = ?
+            WHERE id = ?
+            """,
+            [
+                LocalDateTime.now().description, counts.rowsIn, counts.rowsOut, counts.rejected, RunStatus.ok.rawValue,
+                counts.message, id,
+            ])
+    }
+
+    static func recordFailure(
+        _ stage: StageName, fingerprint: String, started: String, error: any Error, in db: Database
+    ) throws {
+        let insert = try db.insert(
+            into: "runs", [Column.stage, .startedAt, .finishedAt, .configHash, .status, .message])
+        try insert.set(.stage, stage.rawValue)
+        try insert.set(.startedAt, started)
+        try insert.set(.finishedAt, LocalDateTime.now().description)
+        try insert.set(.configHash, fingerprint)
+        try insert.set(.status, RunStatus.failed.rawValue)
+        try insert.set(.message, "\(error)")
+        try insert.run()
+    }
+}
+
+/// One row of `table_changes`: the run that last changed a table.
+struct TableChange: FetchableRecord {
+    enum Column: Int, ColumnSet {
+        case tableName, runID
+    }
+
+    var table: String
+    var runID: Int
+
+    init(_ row: RowReader<Column>) {
+        table = row.string(.tableName)
+        runID = row.int(.runID)
+    }
 }
 
 extension LocalDateTime {

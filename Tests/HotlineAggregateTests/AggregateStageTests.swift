@@ -11,12 +11,13 @@ import Testing
     let dir = TemporaryDirectory()
 
     func aggregated(config path: String = Fixtures.smallConfig) throws -> Store {
-        let store = try Store(path: dir.file("h.sqlite"))
-        let config = try PipelineConfig.load(path: path)
-        try Ingester(store: store, config: config).run(files: [Fixtures.exportA, Fixtures.exportB])
-        let classifier = Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: "其他")
-        try ClassifyStage(store: store, classifier: classifier, configHash: config.hash).run()
-        try AggregateStage(store: store, config: config).run()
+        let store = try Store(
+            path: dir.file("h.sqlite"), stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
+        let config = try PipelineConfig.load(
+            path: path, stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
+        try IngestStage.ingest([Fixtures.exportA, Fixtures.exportB], into: store, config: config)
+        try store.run(ClassifyStage(config: config, paths: StagePaths(store: store.path)))
+        try store.run(AggregateStage(config: config, paths: StagePaths(store: store.path)))
         return store
     }
 
@@ -104,14 +105,16 @@ import Testing
     }
 
     @Test func streetIsFilledFromTheReferenceWhenTheExportLacksIt() throws {
-        let store = try Store(path: dir.file("f.sqlite"))
+        let store = try Store(
+            path: dir.file("f.sqlite"), stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
         let export = dir.write("e.csv", "工单编号,受理时间,所属社区,诉求内容\nA1,2021-05-01,沙湾社区,路灯坏了\nA2,2021-05-02,不存在社区,路灯坏了\n")
         let conf = dir.write(
             "f.conf",
             "taxonomy = \(Fixtures.taxonomy)\ncommunities = \(Fixtures.path("Fixtures/small/communities.csv"))\n")
-        let config = try PipelineConfig.load(path: conf)
-        try Ingester(store: store, config: config).run(files: [export])
-        try AggregateStage(store: store, config: config).run()
+        let config = try PipelineConfig.load(
+            path: conf, stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
+        try IngestStage.ingest([export], into: store, config: config)
+        try store.run(AggregateStage(config: config, paths: StagePaths(store: store.path)))
         #expect(try store.db.scalar("SELECT n FROM agg_area WHERE street = '南湾街道' AND community = '沙湾社区'") == 1)
         #expect(try store.db.scalar("SELECT n FROM agg_area WHERE street = '（未注明）' AND community = '不存在社区'") == 1)
         // Not classified yet: counted, and said so.

@@ -11,12 +11,14 @@ import Testing
     let dir = TemporaryDirectory()
 
     func aggregated() throws -> Store {
-        let store = try Store(path: dir.file("h.sqlite"))
-        let config = try PipelineConfig.load(path: Fixtures.path("Fixtures/handling/handling.conf"))
-        try Ingester(store: store, config: config).run(files: expandInputs(config.inputs))
-        let classifier = Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: "其他")
-        try ClassifyStage(store: store, classifier: classifier, configHash: "").run()
-        try AggregateStage(store: store, config: config).run()
+        let store = try Store(
+            path: dir.file("h.sqlite"), stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
+        let config = try PipelineConfig.load(
+            path: Fixtures.path("Fixtures/handling/handling.conf"),
+            stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
+        try IngestStage.ingest(expandInputs(config.inputs), into: store, config: config)
+        try store.run(ClassifyStage(config: config, paths: StagePaths(store: store.path)))
+        try store.run(AggregateStage(config: config, paths: StagePaths(store: store.path)))
         return store
     }
 
@@ -93,21 +95,27 @@ import Testing
 
     @Test func supervisionEscalationAndDataQuality() throws {
         let s = try aggregated()
-        let supervision = try s.db.rows("SELECT order_id, reason, days_overdue FROM agg_supervision ORDER BY order_id")
+        var supervision: [String] = []
+        try Aggregates.forEachSupervision(s.db) {
+            supervision.append("\($0.orderID) \($0.reason!.label) \($0.daysOverdue!)")
+        }
         #expect(
-            supervision.map { "\($0[0].text!) \($0[1].text!) \($0[2].double!)" } == [
+            supervision.sorted() == [
                 "H02 回访基本满意 0.0", "H04 回访不满意 0.0", "H05 超期未办结 13.8", "H11 回访不满意 0.0", "H12 回访基本满意 0.0",
                 "H13 超期未办结 24.8",
             ])
-        let escalation = try s.db.rows("SELECT order_id, earlier, reason FROM agg_escalation ORDER BY order_id")
-        #expect(escalation.map { $0[0].text! } == ["H12", "H13"])
-        #expect(escalation[0][1].text == "H11")
-        #expect(escalation[1][2].text == "办结后回访不满意，重新办理仍未满意")
-        let quality = try s.db.rows("SELECT issue, n, examples FROM agg_quality ORDER BY examples")
+        var escalation: [EscalationRecord] = []
+        try Aggregates.forEachEscalation(s.db) { escalation.append($0) }
+        escalation.sort { $0.orderID < $1.orderID }
+        #expect(escalation.map(\.orderID) == ["H12", "H13"])
+        #expect(escalation[0].earlier == "H11" && escalation[0].reason == .recalled)
+        #expect(escalation[1].reason == .reopened)
+        let quality = try Aggregates.quality(s.db).sorted { $0.examples < $1.examples }
         #expect(
-            quality.map { "\($0[0].text!)=\($0[2].text!)" } == [
-                "办理时限为 0 或负数=H07", "办结时间早于受理时间=H08", "已办结但无办结时间=H10",
+            quality.map { "\($0.issue!)=\($0.examples)" } == [
+                "daysNotPositive=H07", "closedBeforeReceived=H08", "closedWithoutTime=H10",
             ])
+        #expect(quality.map { $0.issue!.label } == ["办理时限为 0 或负数", "办结时间早于受理时间", "已办结但无办结时间"])
         // The reopened order's earlier, closed version is kept.
         #expect(try s.db.scalar("SELECT count(*) FROM order_history") == 1)
     }
@@ -121,21 +129,32 @@ import Testing
         #expect(!h.isWorking(LocalDateTime(year: 2021, month: 3, day: 7).dayNumber))  // a Sunday
         #expect(h.isWorking(LocalDateTime(year: 2021, month: 3, day: 8).dayNumber))  // a Monday
         dir.write("bad.txt", "2021-01-01\nsoon\n")
-        #expect { try Holidays.load(path: dir.file("bad.txt")) } throws: { "\($0)".contains("bad.txt:2: error") }
+        #expect {
+            try Holidays.load(path: dir.file("bad.txt"))
+        } throws: { error in
+            guard case HotlineError.input(let d) = error else { return false }
+            return d.map(\.line) == [2] && d[0].file == dir.file("bad.txt")
+        }
     }
 
     @Test func badSettingsAreReportedWithTheirLines() throws {
         let dir = TemporaryDirectory()
         let path = dir.write(
             "p.conf", "[handling]\nweights = 响应率:0.1, 速度:0.9\nmin_volume = many\ndays = lunar\nsatisfied = 满意\n")
-        let config = try PipelineConfig.load(path: path)
         #expect {
-            try HandlingSettings(config: config)
+            try HandlingSettings(config: try PipelineConfig.load(path: path, stages: [AggregateStage.self]))
         } throws: { error in
-            guard case HotlineError.invalid(let d) = error else { return false }
-            return d.map(\.line) == [2, 3, 4, 5]
+            guard case HotlineError.settings(let d) = error else { return false }
+            return d.map(\.line) == [3, 4, 5]
         }
-        let defaults = try HandlingSettings(config: PipelineConfig(directory: dir.path))
+        dir.write("p.conf", "[handling]\nweights = 响应率:0.1, 速度:0.9\n")
+        #expect {
+            try HandlingSettings(config: try PipelineConfig.load(path: path, stages: [AggregateStage.self]))
+        } throws: { error in
+            guard case HotlineError.settings(let d) = error else { return false }
+            return d.map(\.line) == [2]
+        }
+        let defaults = try HandlingSettings(config: PipelineConfig(directory: dir.path, settings: HandlingSettings.all))
         #expect(defaults.weights == (0.1, 0.5, 0.4))
         #expect(defaults.satisfied["基本满意"] == 0.9)
     }

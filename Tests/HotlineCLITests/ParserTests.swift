@@ -7,7 +7,7 @@ import Testing
     let commands = Commands.table
 
     func invocation(_ args: [String]) throws -> Invocation {
-        guard case .run(let i) = try parse(args, commands: commands) else { throw HotlineError.failed("not a run") }
+        guard case .run(let i) = try parse(args, commands: commands) else { throw HotlineError.usage("not a run") }
         return i
     }
 

@@ -54,7 +54,7 @@ import Testing
         #expect {
             try Taxonomy.parse("物业\t\ta\n物业\t\tb\n噪音\t\tc\t\thigh\n\t\td\n", file: "t.tsv")
         } throws: { error in
-            guard case HotlineError.invalid(let d) = error else { return false }
+            guard case HotlineError.input(let d) = error else { return false }
             return d.map(\.line) == [2, 3, 4] && d[0].message.contains("already defined on line 1")
         }
         #expect(throws: HotlineError.self) { try Taxonomy.parse("# only comments\n", file: "t.tsv") }
@@ -78,8 +78,8 @@ import Testing
         #expect(c.classify("工地施工噪音").category == "噪音扰民")
         let excluded = c.classify("餐馆油烟和施工噪音")
         #expect(excluded.category == "其他")
-        #expect(excluded.rule == "fallback")
-        let candidates = c.candidates(for: "餐馆油烟和施工噪音")
+        #expect(excluded.isFallback)
+        let candidates = c.matches(for: "餐馆油烟和施工噪音")
         #expect(candidates.map(\.rule.category) == ["噪音扰民"])
         #expect(candidates[0].excluded)
     }

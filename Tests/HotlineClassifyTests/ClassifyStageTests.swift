@@ -6,52 +6,66 @@ import TestSupport
 import Testing
 
 @Suite struct ClassifyStageTests {
+    /// Orders built in memory and stored through the ingest stage's API.
+    static func orders() -> [Order] {
+        let texts = [
+            ("A1", "物业服务差", "小区物业不管楼道卫生"), ("A2", "", "楼下工地夜间施工噪音"), ("A3", "", "老板拖欠工资三个月"),
+            ("A4", "路灯", "家门口路灯坏了"), ("A5", "", "今天天气不错"), ("A6", "", "孩子上学学位紧张"),
+        ]
+        return texts.enumerated().map { i, t in
+            var o = Order(id: t.0, receivedAt: LocalDateTime(year: 2021, month: 3, day: i + 1))
+            o.title = t.1.isEmpty ? nil : t.1
+            o.content = t.2
+            return o
+        }
+    }
+
     @Test func classifiesEveryOrderAndRerunReplacesTheOutput() throws {
         let dir = TemporaryDirectory()
-        let store = try Store(path: dir.file("h.sqlite"))
-        let config = try PipelineConfig.load(path: Fixtures.smallConfig)
-        try Ingester(store: store, config: config).run(files: [Fixtures.exportA, Fixtures.exportB])
-        let taxonomy = try Taxonomy.load(path: config.taxonomy)
-        var stage = ClassifyStage(
-            store: store, classifier: Classifier(taxonomy: taxonomy, fallback: "其他"), configHash: "a")
+        let store = try Store(path: dir.file("h.sqlite"), stages: [IngestStage.self, ClassifyStage.self])
+        try IngestStage.insert(Self.orders(), into: store)
+        let taxonomy = try Taxonomy.load(path: Fixtures.taxonomy)
+        var stage = ClassifyStage(classifier: Classifier(taxonomy: taxonomy, fallback: "其他"), fingerprint: "a")
         stage.batchSize = 4  // several batches through the queues
-        let counts = try stage.run()
-        #expect((counts.rowsIn, counts.rowsOut) == (13, 13))
+        let counts = try store.run(stage)
+        #expect((counts.rowsIn, counts.rowsOut) == (6, 6))
         let rows = try store.db.rows(
-            "SELECT o.id, c.category FROM classified c JOIN orders o ON o.seq = c.order_seq ORDER BY o.id")
-        #expect(
-            rows.map { $0[1].text! } == [
-                "物业管理", "噪音扰民", "劳资纠纷", "物业管理", "学位紧缺", "社会保险", "户籍证件", "市政设施", "噪音扰民",
-                "违建查处", "市政设施", "其他", "物业管理",
-            ])
-        #expect(
-            try store.db.scalarText(
-                "SELECT rule FROM classified c JOIN orders o ON o.seq = c.order_seq WHERE o.id = 'GD012'") == "fallback"
+            "SELECT o.id, c.category, c.rule, c.source FROM classified c JOIN orders o ON o.seq = c.order_seq ORDER BY o.id"
         )
-        #expect(
-            try store.db.scalarText(
-                "SELECT keywords FROM classified c JOIN orders o ON o.seq = c.order_seq WHERE o.id = 'GD013'")
-                == "物业、楼道")
+        #expect(rows.map { $0[1].text! } == ["物业管理", "噪音扰民", "劳资纠纷", "市政设施", "其他", "学位紧缺"])
+        #expect(rows[4][2].text == ClassificationSource.fallback.rawValue && rows[4][3].text == "fallback")
+        #expect(rows[0][3].text == ClassificationSource.rule.rawValue)
+        #expect(try Classifications.countBySource(store.db) == [.rule: 5, .fallback: 1])
 
         // The analyst edits the taxonomy: rerunning replaces every row.
         let edited = try Taxonomy.parse("路灯\t\t路灯\n", file: "t.tsv")
-        try ClassifyStage(store: store, classifier: Classifier(taxonomy: edited, fallback: "其他"), configHash: "b").run()
-        #expect(try store.db.scalar("SELECT count(*) FROM classified") == 13)
+        try store.run(ClassifyStage(classifier: Classifier(taxonomy: edited, fallback: "其他"), fingerprint: "b"))
+        #expect(try store.db.scalar("SELECT count(*) FROM classified") == 6)
         #expect(try store.db.scalar("SELECT count(*) FROM classified WHERE category = '路灯'") == 1)
         #expect(try store.db.scalar("SELECT count(DISTINCT run_id) FROM classified") == 1)
+    }
+
+    @Test func classifiedOrdersAreReadWithTheirCategory() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(path: dir.file("r.sqlite"), stages: [IngestStage.self, ClassifyStage.self])
+        try IngestStage.insert(Self.orders(), into: store)
+        try ClassifyStage.assign(["A1": ("物业管理", "住房"), "A3": ("劳资纠纷", nil)], in: store)
+        var seen: [String: String] = [:]
+        try Classifications.forEachOrder(store.db, columns: [.id]) { seen[$0.order.id] = $0.categoryOrUnclassified }
+        #expect(seen["A1"] == "物业管理" && seen["A3"] == "劳资纠纷" && seen["A2"] == Values.unclassified)
+        let record = try #require(try Classifications.of(store.db, orderSeq: 1))
+        #expect(record.parent == "住房")
     }
 
     @Test func shippedTaxonomyAgreesWithTheDemoDataTruth() throws {
         // The demo exports come with each order's true category: the rules must keep placing
         // at least 98% of them right (they place all 3,000 today).
         let dir = TemporaryDirectory()
-        let store = try Store(path: dir.file("d.sqlite"))
-        let config = try PipelineConfig.load(path: Fixtures.path("Pipelines/demo.conf"))
-        try Ingester(store: store, config: config).run(files: expandInputs(config.inputs))
-        try ClassifyStage(
-            store: store, classifier: Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: "其他"),
-            configHash: ""
-        ).run()
+        let store = try Store(path: dir.file("d.sqlite"), stages: [IngestStage.self, ClassifyStage.self])
+        let config = try PipelineConfig.load(
+            path: Fixtures.path("Pipelines/demo.conf"), stages: [IngestStage.self, ClassifyStage.self])
+        try IngestStage.ingest(expandInputs(config.inputs), into: store, config: config)
+        try store.run(ClassifyStage(config: config, paths: StagePaths(store: store.path)))
         let truth = try String(contentsOfFile: Fixtures.path("Fixtures/demo/truth.csv"), encoding: .utf8)
         try store.db.execute("CREATE TEMP TABLE truth(id TEXT PRIMARY KEY, category TEXT)")
         let insert = try store.db.prepare("INSERT OR REPLACE INTO truth VALUES(?, ?)")

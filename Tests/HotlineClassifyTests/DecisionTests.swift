@@ -36,7 +36,7 @@ import Testing
     @Test func aConfidentRuleWins() {
         // Two keywords of 物业 found: the rule decides, whatever the model thinks.
         let d = decide("物业的电梯又坏了")
-        #expect(d.source == "rule")
+        #expect(d.source == .rule)
         #expect(d.classification.category == "物业")
         #expect(d.modelCategory != nil)
     }
@@ -44,20 +44,20 @@ import Testing
     @Test func otherwiseTheModelWhenSureElseAPerson() {
         // One keyword only (工资) is not confident: the model answers.
         let sure = decide("欠薪三个月讨薪无门，工资")
-        #expect(sure.source == "model")
+        #expect(sure.source == .model)
         #expect(sure.classification.category == "劳资")
         #expect((sure.probability ?? 0) >= 0.5)
         var strict = ModelSettings()
         strict.threshold = 0.999_999
         let unsure = decide("今天天气不错", settings: strict)
-        #expect(unsure.source == "manual")
+        #expect(unsure.source == .manual)
         #expect(unsure.classification.category == "待人工")
     }
 
     @Test func withoutAModelTheRulesAlone() {
         let d = ClassifyStage.decide(
             title: "", body: "今天天气不错", label: nil, classifier: classifier, model: nil, settings: ModelSettings())
-        #expect(d.source == "fallback")
+        #expect(d.source == .fallback)
         #expect(d.classification.category == "其他")
     }
 

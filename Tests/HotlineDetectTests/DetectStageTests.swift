@@ -9,6 +9,7 @@ import Testing
 
 /// What Fixtures/detect/EXPECTED.md says must and must not be found.
 @Suite struct DetectStageTests {
+    static let stages: [any Stage.Type] = [IngestStage.self, ClassifyStage.self, DetectStage.self]
     let dir = TemporaryDirectory()
 
     struct Row {
@@ -25,14 +26,13 @@ import Testing
     func detected(_ config: String, settings: DetectSettings = DetectSettings(), store name: String = "d.sqlite")
         throws -> (Store, [Row])
     {
-        let config = try PipelineConfig.load(path: Fixtures.path("Fixtures/detect/\(config)"))
-        let store = try Store(path: dir.file(name))
+        let config = try PipelineConfig.load(path: Fixtures.path("Fixtures/detect/\(config)"), stages: Self.stages)
+        let store = try Store(path: dir.file(name), stages: Self.stages)
         if try store.db.scalar("SELECT count(*) FROM orders") == 0 {
-            try Ingester(store: store, config: config).run(files: expandInputs(config.inputs))
-            let classifier = Classifier(taxonomy: try Taxonomy.load(path: config.taxonomy), fallback: "其他")
-            try ClassifyStage(store: store, classifier: classifier, configHash: "").run()
+            try IngestStage.ingest(expandInputs(config.inputs), into: store, config: config)
+            try store.run(ClassifyStage(config: config, paths: StagePaths(store: store.path)))
         }
-        try DetectStage(store: store, config: config, settings: settings).run()
+        try store.run(DetectStage(settings: settings))
         return (store, try rows(store))
     }
 
@@ -45,7 +45,7 @@ import Testing
         ).map {
             Row(
                 id: $0[0].text!, signals: $0[1].text!.split(separator: ",").map(String.init), category: $0[2].text!,
-                place: $0[3].text!, orders: $0[4].int!, callers: $0[5].int!, level: $0[6].text!,
+                place: $0[3].text!, orders: $0[4].int!, callers: $0[5].int!, level: Level(rawValue: $0[6].text!)!.label,
                 firstSeen: $0[7].text!)
         }
     }
@@ -132,9 +132,14 @@ import Testing
     @Test func settingsComeFromTheDetectSection() throws {
         let text = "[detect]\nhotspot_min = 7\nalpha = 0.01\nmass_distance = 99\n"
         let path = dir.write("bad.conf", text)
-        #expect(throws: HotlineError.self) { try DetectSettings(config: try PipelineConfig.load(path: path)) }
+        #expect {
+            try PipelineConfig.load(path: path, stages: [DetectStage.self])
+        } throws: { error in
+            guard case HotlineError.settings(let d) = error else { return false }
+            return d.map(\.line) == [4] && d[0].message.hasPrefix("detect.mass_distance")
+        }
         let good = dir.write("good.conf", "[detect]\nhotspot_min = 7\nalpha = 0.01\n")
-        let settings = try DetectSettings(config: try PipelineConfig.load(path: good))
+        let settings = DetectSettings(config: try PipelineConfig.load(path: good, stages: [DetectStage.self]))
         #expect(settings.hotspotMin == 7 && settings.alpha == 0.01)
     }
 }

@@ -10,9 +10,9 @@ import Testing
     let dir = TemporaryDirectory()
 
     func ingest(_ files: [String], store: Store? = nil) throws -> (Store, [FileSummary]) {
-        let store = try store ?? Store(path: dir.file("h.sqlite"))
-        let config = try PipelineConfig.load(path: Fixtures.smallConfig)
-        return (store, try Ingester(store: store, config: config).run(files: files))
+        let store = try store ?? Store(path: dir.file("h.sqlite"), stages: [IngestStage.self])
+        let config = try PipelineConfig.load(path: Fixtures.smallConfig, stages: [IngestStage.self])
+        return (store, try IngestStage.ingest(files, into: store, config: config))
     }
 
     @Test func countsEveryRowReadAsInsertedUpdatedUnchangedOrRejected() throws {
@@ -97,15 +97,15 @@ import Testing
 
     @Test func aFileWithNoHeaderFailsTheStageAndLeavesTheStoreAsItWas() throws {
         let bad = dir.write("bad.csv", "just,some,words\n1,2,3\n")
-        let store = try Store(path: dir.file("h.sqlite"))
+        let store = try Store(path: dir.file("h.sqlite"), stages: [IngestStage.self])
         #expect {
             try ingest([Fixtures.exportA, bad], store: store)
         } throws: { error in
-            guard case HotlineError.invalid(let d) = error else { return false }
+            guard case HotlineError.input(let d) = error else { return false }
             return d.first?.line == 1 && d.first?.message.contains("工单编号") == true
         }
         #expect(try store.db.scalar("SELECT count(*) FROM orders") == 0)
-        #expect(try store.recentRuns().first?.status == "failed")
+        #expect(try store.recentRuns().first?.status == .failed)
     }
 
     @Test func aHeaderMissingTheReceivedTimeIsNamed() throws {
@@ -119,13 +119,16 @@ import Testing
 
     @Test func encodingFromTheConfigOverridesDetection() throws {
         let forced = dir.write("p.conf", "encoding = utf-8\ntaxonomy = \(Fixtures.taxonomy)\n")
-        let store = try Store(path: dir.file("e.sqlite"))
+        let store = try Store(path: dir.file("e.sqlite"), stages: [IngestStage.self])
         // The GBK export read as UTF-8 has no recognisable header: the stage fails, naming the file.
         #expect {
-            try Ingester(store: store, config: try PipelineConfig.load(path: forced)).run(files: [Fixtures.exportB])
+            try IngestStage.ingest(
+                [Fixtures.exportB], into: store,
+                config: try PipelineConfig.load(path: forced, stages: [IngestStage.self]))
         } throws: { "\($0)".contains("export-b-gbk.csv:") }
         let right = dir.write("q.conf", "encoding = gb18030\ntaxonomy = \(Fixtures.taxonomy)\n")
-        let s = try Ingester(store: store, config: try PipelineConfig.load(path: right)).run(files: [Fixtures.exportB])
+        let s = try IngestStage.ingest(
+            [Fixtures.exportB], into: store, config: try PipelineConfig.load(path: right, stages: [IngestStage.self]))
         #expect((s[0].read, s[0].inserted, s[0].rejected) == (8, 7, 1))
     }
 }

@@ -12,14 +12,14 @@ import Testing
 
     func config(_ text: String = "") -> PipelineConfig {
         let path = dir.write("p\(text.hashValue).conf", "taxonomy = \(Fixtures.taxonomy)\n" + text)
-        return try! PipelineConfig.load(path: path)
+        return try! PipelineConfig.load(path: path, stages: [IngestStage.self])
     }
 
     /// A store with a fixed salt, so caller keys can be compared across stores.
     func ingest(_ files: [String], config: PipelineConfig, store name: String) throws -> (Store, [FileSummary]) {
-        let store = try Store(path: dir.file(name))
+        let store = try Store(path: dir.file(name), stages: [IngestStage.self])
         try store.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('salt', 'fixed')")
-        return (store, try Ingester(store: store, config: config).run(files: files))
+        return (store, try IngestStage.ingest(files, into: store, config: config))
     }
 
     static let comparedColumns = """
@@ -98,7 +98,8 @@ import Testing
     @Test func xmlRecordsNeedAnIdAndATime() throws {
         let path = dir.write("en.xml", "<orders><order><key>1</key><created>2021-01-01</created></order></orders>")
         #expect { try ingest([path], config: config(), store: "e.sqlite") } throws: { error in
-            "\(error)".contains("en.xml:1: error: <order> records have no 工单编号, 受理时间 (their fields: key, created)")
+            guard case HotlineError.input(let d) = error else { return false }
+            return d.first?.file == path && d.first?.line == 1
         }
         let columns = dir.write("cols.tsv", "id\tkey\nreceived_at\tcreated\n")
         let mapped = config("columns = \(columns)\n[xml]\nrecord = order\n")
@@ -107,22 +108,17 @@ import Testing
     }
 
     @Test(arguments: [
-        ("bomb.xlsx", "sheet2.xml expands more than 200:1; refused as a possible zip bomb"),
-        ("bad-crc.xlsx", "sheet2.xml fails its CRC check; the file is corrupt"),
-        ("encrypted.xlsx", "xl/workbook.xml is encrypted; save the workbook without a password"),
-        ("truncated.xlsx", "not a ZIP archive, or truncated"),
-        ("not-a-workbook.xlsx", "not a ZIP archive, so not a readable .xlsx file"),
-        ("password.xlsx", "a password-protected workbook or an old .xls file"),
-        ("billion-laughs.xml", "refused: it declares a DOCTYPE or ENTITY"),
-        ("xxe.xml", "refused: it declares a DOCTYPE or ENTITY"),
+        "bomb.xlsx", "bad-crc.xlsx", "encrypted.xlsx", "truncated.xlsx", "not-a-workbook.xlsx", "password.xlsx",
+        "billion-laughs.xml", "xxe.xml",
     ])
-    func hostileFilesAreRefusedNamingTheFileAndChangeNothing(name: String, message: String) throws {
-        let store = try Store(path: dir.file("h-\(name).sqlite"))
+    func hostileFilesAreRefusedNamingTheFileAndChangeNothing(name: String) throws {
+        let store = try Store(path: dir.file("h-\(name).sqlite"), stages: [IngestStage.self])
         let file = Fixtures.path("Fixtures/hostile/\(name)")
         #expect {
-            try Ingester(store: store, config: config("[xlsx]\nsheet = 工单明细\n")).run(files: [Fixtures.exportA, file])
+            try IngestStage.ingest([Fixtures.exportA, file], into: store, config: config("[xlsx]\nsheet = 工单明细\n"))
         } throws: { error in
-            "\(error)".contains(file) && "\(error)".contains(message)
+            guard case HotlineError.input(let d) = error else { return false }
+            return d.first?.file == file
         }
         #expect(try store.db.scalar("SELECT count(*) FROM orders") == 0)
     }
@@ -138,42 +134,7 @@ import Testing
         #expect(reject.first?[2].text?.contains("rows after it are lost") == true)
     }
 
-    @Test func declarationsAreFoundAcrossReadBoundaries() throws {
-        final class Trickle: ByteSource {
-            var bytes: [UInt8]
-            init(_ text: String) { bytes = Array(text.utf8) }
-            func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-                let n = min(3, bytes.count, buffer.count)
-                for i in 0..<n { buffer[i] = bytes[i] }
-                bytes.removeFirst(n)
-                return n
-            }
-        }
-        let stream = try XMLStream(
-            source: Trickle("<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY b \"c\">]><a>&b;</a>"), name: "t.xml")
-        #expect { while try stream.read() {} } throws: { "\($0)".contains("t.xml: refused: it declares a DOCTYPE") }
-        let fine = try XMLStream(source: Trickle("<a><b x=\"1\">text &amp; more</b></a>"), name: "ok.xml")
-        var text = ""
-        while try fine.read() { if fine.nodeType == .text { text += fine.value } }
-        #expect(text == "text & more")
-    }
-
-    @Test func everyCellTypeLandsInItsColumn() throws {
-        let reader = try XLSXReader(
-            path: Fixtures.path("Fixtures/xlsx/cell-types.xlsx"), display: "cell-types.xlsx", sheet: nil,
-            limits: ZipLimits())
-        var rows: [(Int, [String])] = []
-        while let row = try reader.next() {
-            guard case .cells(let line, let fields) = row else {
-                Issue.record("unexpected \(row)")
-                continue
-            }
-            rows.append((line, fields))
-        }
-        #expect(rows.map(\.0) == [1, 2, 4])
-        #expect(rows[1].1 == ["T1", "2021-05-01 08:00:00", "路灯坏了", "5", "TRUE", "#DIV/0!"])
-        #expect(rows[2].1 == ["T2", "44317.5", "", "", "", "市政"])
-
+    @Test func everyCellTypeIsStoredAsItsField() throws {
         let (store, _) = try ingest(
             [Fixtures.path("Fixtures/xlsx/cell-types.xlsx")], config: config(), store: "t.sqlite")
         let stored = try store.db.rows("SELECT id, received_at, content, deadline_days FROM orders ORDER BY id")
@@ -182,17 +143,5 @@ import Testing
                 [.text("T1"), .text("2021-05-01 08:00:00"), .text("路灯坏了"), .int(5)],
                 [.text("T2"), .text("2021-05-01 12:00:00"), .null, .null],
             ])
-    }
-
-    @Test func cellHelpers() {
-        #expect(XLSXReader.column("A1") == 0)
-        #expect(XLSXReader.column("C7") == 2)
-        #expect(XLSXReader.column("AA10") == 26)
-        #expect(XLSXReader.column("XFD1") == 16_383)
-        #expect(XLSXReader.column("7") == nil)
-        #expect(XLSXReader.number("13800001111") == "13800001111")
-        #expect(XLSXReader.number("15.0") == "15")
-        #expect(XLSXReader.number("44260.598622685185") == "44260.598622685185")
-        #expect(unescapeExcel("a_x000D_b_x0009_c_xZZZZ_") == "a\rb\tc_xZZZZ_")
     }
 }

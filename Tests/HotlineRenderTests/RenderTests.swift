@@ -1,5 +1,9 @@
 import Foundation
+import HotlineAggregate
+import HotlineClassify
 import HotlineCore
+import HotlineDetect
+import HotlineIngest
 import HotlineStore
 import TestSupport
 import Testing
@@ -50,29 +54,48 @@ import Testing
     }
 }
 
-@Suite struct SiteWriterTests {
+@Suite struct RenderStageTests {
+    static let stages: [any Stage.Type] = [
+        IngestStage.self, ClassifyStage.self, AggregateStage.self, DetectStage.self, RenderStage.self,
+    ]
     let dir = TemporaryDirectory()
 
-    /// A store whose aggregate tables hold hostile text where citizen-supplied names go.
+    /// A store whose orders carry hostile text where names go, built through each stage's own API.
     func store() throws -> Store {
-        let store = try Store(path: dir.file("h.sqlite"))
-        try store.db.execute(
-            """
-            INSERT INTO agg_summary VALUES('orders', '3'), ('pipeline', '测试<区>'), ('first_received', '2021-01-02 00:00:00'),
-                ('last_received', '2021-02-03 00:00:00'), ('rows_read', '4'), ('rejected', '1'), ('population', '0');
-            INSERT INTO agg_category VALUES('物业管理', NULL, 2, 0.6667), ('=cmd|x', NULL, 1, 0.3333);
-            INSERT INTO agg_month VALUES('2021-01', 2), ('2021-02', 1);
-            INSERT INTO agg_street VALUES('<b>街道</b>', 3, NULL, NULL, NULL, NULL, '物业管理', 2);
-            INSERT INTO agg_area VALUES('<b>街道</b>', '王先生13812345678', 3, NULL, NULL, NULL, NULL, '物业管理', 2);
-            INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(1, '/x/a.csv', 7, 'date', 'unreadable 受理时间 ''13912345678''', 'raw 13912345678');
-            """)
+        let store = try Store(path: dir.file("h.sqlite"), stages: Self.stages)
+        var orders: [Order] = []
+        for (i, day) in [2, 9, 34].enumerated() {
+            var o = Order(
+                id: "H\(i)",
+                receivedAt: LocalDateTime(dayNumber: LocalDateTime(year: 2021, month: 1, day: 1).dayNumber + day - 1))
+            o.street = "<b>街道</b>"
+            o.community = "王先生13812345678"
+            orders.append(o)
+        }
+        try IngestStage.insert(orders, into: store)
+        let bad = dir.write("a.csv", "工单编号,受理时间\nX1,13912345678\n")
+        try IngestStage.ingest([bad], into: store, config: config())
+        try ClassifyStage.assign(["H0": ("物业管理", nil), "H1": ("物业管理", nil), "H2": ("=cmd|x", nil)], in: store)
+        try store.run(AggregateStage(config: config(), paths: paths()))
         return store
     }
 
-    func config() -> PipelineConfig { PipelineConfig(directory: dir.path) }
+    func config() -> PipelineConfig {
+        let path = dir.write("p.conf", "[pipeline]\nname = 测试<区>\n")
+        return try! PipelineConfig.load(path: path, stages: Self.stages)
+    }
+
+    func paths(_ out: String = "site") -> StagePaths { StagePaths(store: dir.file("h.sqlite"), out: dir.file(out)) }
+
+    @discardableResult
+    func render(_ store: Store, out: String = "site") throws -> RenderStage {
+        let stage = try RenderStage(config: config(), paths: paths(out))
+        try store.run(stage)
+        return stage
+    }
 
     @Test func writesEveryFileEscapedMaskedAndSelfContained() throws {
-        let index = try SiteWriter(store: try store(), config: config(), out: dir.file("site")).run()
+        let index = try render(try store()).index
         #expect(index == dir.file("site/index.html"))
         let html = try String(contentsOfFile: index, encoding: .utf8)
         #expect(html.contains("测试&lt;区&gt;"))
@@ -92,17 +115,16 @@ import Testing
         for name in names {
             let text = try String(contentsOfFile: dir.file("site/\(name)"), encoding: .utf8)
             #expect(!text.contains("13812345678") && !text.contains("13912345678") && !text.contains("王先生"), "\(name)")
-            #expect(!text.contains("/x/a.csv"), "\(name) shows a server path")
+            #expect(!text.contains(dir.path), "\(name) shows a server path")
         }
         #expect(dir.read("site/categories.csv")?.contains("'=cmd|x") == true)
     }
 
     @Test func replacesItsOwnSiteWholeAndRefusesAnyOtherFolder() throws {
         let s = try store()
-        let out = dir.file("site")
-        try SiteWriter(store: s, config: config(), out: out).run()
+        try render(s)
         dir.write("site/stale.html", "old")
-        try SiteWriter(store: s, config: config(), out: out).run()
+        try render(s)
         #expect(!FileManager.default.fileExists(atPath: dir.file("site/stale.html")))
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
@@ -110,22 +132,24 @@ import Testing
             }.isEmpty)
 
         dir.write("home/precious.txt", "keep me")
-        #expect(throws: HotlineError.self) { try SiteWriter(store: s, config: config(), out: dir.file("home")).run() }
+        #expect {
+            try render(s, out: "home")
+        } throws: { error in
+            guard case HotlineError.publish(let path, _) = error else { return false }
+            return path == dir.file("home")
+        }
         #expect(dir.read("home/precious.txt") == "keep me")
     }
 
     @Test func longListsAreStreamedWholeAndShownInPart() throws {
         let s = try store()
-        try s.db.transaction {
-            let insert = try s.db.prepare(
-                "INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(1, '/x/b.csv', ?, 'id', 'no order id', '')"
-            )
-            for line in 1...250 { try insert.run([line]) }
-        }
-        try SiteWriter(store: s, config: config(), out: dir.file("site")).run()
+        let rows = (1...250).map { "\n,2021-01-0\($0 % 9 + 1)" }.joined()
+        try IngestStage.ingest([dir.write("b.csv", "工单编号,受理时间" + rows + "\n")], into: s, config: config())
+        try s.run(AggregateStage(config: config(), paths: paths()))
+        try render(s)
         let csv = try #require(dir.read("site/rejects.csv"))
         #expect(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 1 + 251)
-        #expect(csv.contains("b.csv,250,缺少工单编号,no order id\r\n"))
+        #expect(csv.contains("b.csv,251,缺少工单编号,no order id (工单编号)\r\n"))
         let html = try #require(dir.read("site/index.html"))
         #expect(html.contains("共 251 条"))
         #expect(html.contains("仅列出前 100 条"))
@@ -133,8 +157,13 @@ import Testing
     }
 
     @Test func nothingToRenderBeforeAggregate() throws {
-        let empty = try Store(path: dir.file("empty.sqlite"))
-        #expect(throws: HotlineError.self) { try SiteWriter(store: empty, config: config(), out: dir.file("s")).run() }
+        let empty = try Store(path: dir.file("empty.sqlite"), stages: Self.stages)
+        #expect {
+            try empty.run(RenderStage(config: config(), paths: StagePaths(store: empty.path, out: dir.file("s"))))
+        } throws: { error in
+            guard case HotlineError.notReady = error else { return false }
+            return true
+        }
         #expect(!FileManager.default.fileExists(atPath: dir.file("s")))
     }
 }
@@ -146,7 +175,7 @@ import Testing
         -> Row
     {
         Row(
-            scope: "unit", name: "区水务局", month: month, n: n, closed: base, onTime: onTime, onTimeBase: base,
+            scope: .unit, name: "区水务局", month: month, n: n, closed: base, onTime: onTime, onTimeBase: base,
             overdueOpen: n - base, median: median, p90: median, valid: base, response: response, resolution: response,
             satisfaction: response, composite: composite, rank: nil)
     }

@@ -5,26 +5,25 @@ import Testing
 @testable import HotlineStore
 
 @Suite struct StoreTests {
-    @Test func createsTheSchemaAtTheCurrentVersionInWALMode() throws {
+    @Test func createsTheStoreInWALModeWithItsOwnTables() throws {
         let dir = TemporaryDirectory()
         let store = try Store(path: dir.file("nested/h.sqlite"))
-        #expect(try store.db.scalar("PRAGMA user_version") == Store.schemaVersion)
+        #expect(try store.db.scalar("PRAGMA user_version") == Migrator.namedVersion)
         #expect(try store.db.scalarText("PRAGMA journal_mode") == "wal")
-        #expect(try store.db.scalar("SELECT count(*) FROM orders") == 0)
+        #expect(try store.db.scalar("SELECT count(*) FROM runs") == 0)
+        #expect(try Migrator.applied(store.db) == Store.migrations.map(\.name))
         // Reopening does not run the migrations again.
         _ = try Store(path: dir.file("nested/h.sqlite"))
     }
 
-    @Test func refusesAStoreFromANewerHotline() throws {
-        let dir = TemporaryDirectory()
-        let db = try Database(path: dir.file("new.sqlite"))
-        try db.execute("PRAGMA user_version = \(Store.schemaVersion + 1)")
-        #expect(throws: HotlineError.self) { try Store(path: dir.file("new.sqlite")) }
-    }
-
     @Test func missingStoreIsAnErrorWhenNotCreating() {
         let dir = TemporaryDirectory()
-        #expect(throws: HotlineError.self) { try Store(path: dir.file("absent.sqlite"), create: false) }
+        #expect {
+            try Store(path: dir.file("absent.sqlite"), create: false)
+        } throws: { error in
+            guard case HotlineError.store(_, .missing) = error else { return false }
+            return true
+        }
     }
 
     @Test func errorsCarrySQLiteMessageAndTheSQL() throws {
@@ -54,28 +53,29 @@ import Testing
         #expect(try db.rows("SELECT x FROM t") == [[.int(2)]])
     }
 
-    @Test func stageRunIsRecordedAndAFailedStageLeavesNoWrites() throws {
+    @Test func stageRunIsRecordedWithTheTablesItChangedAndAFailedStageLeavesNoWrites() throws {
         let dir = TemporaryDirectory()
         let store = try Store(path: dir.file("r.sqlite"))
-        try store.runStage("ingest", configHash: "abc") { _ in
-            try store.db.execute("INSERT INTO meta(key, value) VALUES('k', 'v')")
+        try store.runStage(.ingest, fingerprint: "abc", owns: [TableName("orders")]) { _ in
+            try store.setMeta("k", "v")
             return StageCounts(rowsIn: 5, rowsOut: 4, rejected: 1)
         }
         struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
         #expect(throws: Boom.self) {
-            try store.runStage("classify", configHash: "abc") { _ in
-                try store.db.execute("DELETE FROM meta")
+            try store.runStage(.classify, fingerprint: "abc") { _ in
+                try store.setMeta("k", nil)
                 throw Boom()
             }
         }
-        #expect(try store.db.scalar("SELECT count(*) FROM meta WHERE key = 'k'") == 1)
+        #expect(try store.meta("k") == "v")
         let runs = try store.recentRuns()
         #expect(runs.map(\.stage) == ["classify", "ingest"])
-        #expect(runs.map(\.status) == ["failed", "ok"])
+        #expect(runs.map(\.status) == [.failed, .ok])
         #expect(runs[0].message == "boom")
         #expect((runs[1].rowsIn, runs[1].rowsOut, runs[1].rejected) == (5, 4, 1))
-        #expect(try store.lastSuccessfulRun(of: "classify") == nil)
-        #expect(try store.lastSuccessfulRun(of: "ingest") == runs[1].id)
+        #expect(try store.lastSuccessfulRun(of: .classify) == nil)
+        #expect(try store.lastSuccessfulRun(of: .ingest)?.id == runs[1].id)
+        #expect(try store.tableChanges() == [TableName("orders"): runs[1].id])
     }
 
     @Test func saltIsMadeOnceAndKept() throws {
@@ -88,25 +88,95 @@ import Testing
     }
 }
 
-@Suite struct MigrationTests {
-    @Test func aVersion1StoreIsMigratedKeepingItsOrders() throws {
+/// A stage that reads one table and owns another, to check what `staleness` derives.
+private struct Copier: Stage {
+    static let name = StageName.aggregate
+    static let reads = [TableName("src")]
+    static let owns = [TableName("dst")]
+    static let migrations = [Migration("copier.1-tables", sql: "CREATE TABLE src(x); CREATE TABLE dst(x);")]
+    static let settings = [Setting("copier", "factor", .whole(1...9), default: "1", "")]
+    let fingerprint: String
+
+    init(config: PipelineConfig, paths: StagePaths) throws { fingerprint = Self.fingerprint(of: config) }
+
+    func run(in store: Store, runID: Int) throws -> StageCounts {
+        try store.db.execute("DELETE FROM dst; INSERT INTO dst SELECT x FROM src")
+        return StageCounts(rowsIn: 0, rowsOut: 0)
+    }
+}
+
+@Suite struct StageTests {
+    @Test func stalenessFollowsTheDeclaredInputsAndTheFingerprint() throws {
         let dir = TemporaryDirectory()
-        let path = dir.file("v1.sqlite")
-        do {
-            let db = try Database(path: path)
-            try db.execute(Store.migrations[0])
-            try db.execute("PRAGMA user_version = 1")
-            try db.execute(
-                """
-                INSERT INTO orders(id, received_at, month, source_file, source_line, fingerprint, run_id)
-                VALUES('OLD1', '2021-01-01 00:00:00', '2021-01', 'a.csv', 2, 'f', 1)
-                """)
+        let store = try Store(path: dir.file("s.sqlite"), stages: [Copier.self])
+        let paths = StagePaths(store: store.path)
+        let config = PipelineConfig(directory: dir.path, settings: Copier.settings)
+        let stage = try Copier(config: config, paths: paths)
+        #expect(try store.staleness(of: Copier.self, fingerprint: stage.fingerprint) == .neverRan)
+        try store.run(stage)
+        #expect(try store.staleness(of: Copier.self, fingerprint: stage.fingerprint) == .current)
+        #expect(try store.tableChanges()[TableName("dst")] != nil)
+        // Another stage changes what it reads.
+        try store.runStage(.ingest, fingerprint: "", owns: [TableName("src")]) { _ in
+            try store.db.execute("INSERT INTO src VALUES(1)")
+            return StageCounts(rowsIn: 1, rowsOut: 1)
         }
-        let store = try Store(path: path)
-        #expect(try store.db.scalar("PRAGMA user_version") == Store.schemaVersion)
-        #expect(Store.schemaVersion == 4)
-        #expect(try store.db.scalar("SELECT count(*) FROM candidates") == 0)
-        #expect(try store.db.rows("SELECT id, contacted FROM orders") == [[.text("OLD1"), .null]])
-        #expect(try store.db.scalar("SELECT count(*) FROM order_history") == 0)
+        #expect(
+            try store.staleness(of: Copier.self, fingerprint: stage.fingerprint) == .inputsChanged([TableName("src")]))
+        try store.run(stage)
+        // A run that declares it changed nothing leaves its readers current.
+        try store.runStage(.ingest, fingerprint: "", owns: [TableName("src")]) { _ in
+            StageCounts(rowsIn: 0, rowsOut: 0, changed: [])
+        }
+        #expect(try store.staleness(of: Copier.self, fingerprint: stage.fingerprint) == .current)
+        let path = dir.write("c.conf", "[copier]\nfactor = 3\n")
+        let changed = try Copier(config: PipelineConfig.load(path: path, stages: [Copier.self]), paths: paths)
+        #expect(try store.staleness(of: Copier.self, fingerprint: changed.fingerprint) == .settingsChanged)
+    }
+}
+
+@Suite struct ColumnTests {
+    enum Column: Int, ColumnSet {
+        case orderID, receivedAt, per10k, n
+        var name: String { self == .per10k ? "per_10k" : snakeName }
+    }
+
+    struct Row: FetchableRecord {
+        var id: String
+        var received: String?
+        var rate: Double?
+        var n: Int
+        init(_ row: RowReader<Column>) {
+            id = row.string(.orderID)
+            received = row.text(.receivedAt)
+            rate = row.optionalDouble(.per10k)
+            n = row.int(.n)
+        }
+    }
+
+    @Test func namesAreSnakeCaseUnlessOverridden() {
+        #expect(Column.allCases.map(\.name) == ["order_id", "received_at", "per_10k", "n"])
+        #expect(Column.list([.n, .orderID], prefix: "t.") == "t.n, t.order_id")
+    }
+
+    @Test func rowsAreReadByNameWhateverTheirOrder() throws {
+        let dir = TemporaryDirectory()
+        let db = try Database(path: dir.file("c.sqlite"))
+        try db.execute("CREATE TABLE t(n INTEGER, per_10k REAL, received_at TEXT, order_id TEXT)")
+        let insert = try db.insert(into: "t", [Column.orderID, .n, .per10k])
+        try insert.set(.orderID, "A")
+        try insert.set(.n, 3)
+        try insert.set(.per10k, 1.5)
+        try insert.run()
+        let rows = try db.fetch(Row.self, "SELECT * FROM t")
+        #expect(rows.map(\.id) == ["A"])
+        #expect(rows[0].received == nil && rows[0].rate == 1.5 && rows[0].n == 3)
+        // A result without a column the record reads is an error naming it and the SQL.
+        #expect {
+            try db.fetch(Row.self, "SELECT n, order_id FROM t")
+        } throws: { error in
+            guard let e = error as? SQLiteError else { return false }
+            return e.message.contains("received_at") && e.sql == "SELECT n, order_id FROM t"
+        }
     }
 }

@@ -41,7 +41,9 @@ final class ZipArchive {
     let path: String
     let display: String
     let limits: ZipLimits
-    private let fd: Int32
+    /// Owns the descriptor: it is closed once, when the archive and every entry reader are gone.
+    private let file: OwnedDescriptor
+    private var fd: Int32 { file.fd }
     private let fileSize: Int64
     private(set) var entries: [String: Entry] = [:]
     fileprivate var inflatedTotal: Int64 = 0
@@ -50,20 +52,15 @@ final class ZipArchive {
         self.path = path
         self.display = display
         self.limits = limits
-        fd = Glibc.open(path, O_RDONLY)
-        guard fd >= 0 else { throw HotlineError.failed("cannot open \(display): \(String(cString: strerror(errno)))") }
-        fileSize = Int64(lseek(fd, 0, SEEK_END))
-        do {
-            try readDirectory()
-        } catch {
-            close(fd)
-            throw error
-        }
+        file = try OwnedDescriptor(path: path)
+        fileSize = Int64(lseek(file.fd, 0, SEEK_END))
+        try readDirectory()
     }
 
-    deinit { close(fd) }
-
-    func fail(_ message: String) -> HotlineError { .failed("\(display): \(message)") }
+    /// A refusal of the archive, or of one of its parts, naming the file.
+    func fail(_ message: String, part: String? = nil) -> HotlineError {
+        .input([Diagnostic(file: display, part: part, message)])
+    }
 
     func bytes(at offset: Int64, count: Int) throws -> [UInt8] {
         guard offset >= 0, count >= 0, offset + Int64(count) <= fileSize else {
@@ -71,7 +68,7 @@ final class ZipArchive {
         }
         var out = [UInt8](repeating: 0, count: count)
         let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
-        guard n == count else { throw fail("cannot read the archive: \(String(cString: strerror(errno)))") }
+        guard n == count else { throw fail("cannot read the archive: \(OwnedDescriptor.lastError)") }
         return out
     }
 
@@ -154,43 +151,48 @@ final class ZipArchive {
         guard dataStart + entry.compressedSize <= fileSize else {
             throw fail("\(name) runs past the end of the archive; the file is truncated")
         }
-        return try ZipEntryReader(archive: self, entry: entry, fd: fd, dataStart: dataStart)
+        return try ZipEntryReader(archive: self, entry: entry, file: file, dataStart: dataStart)
     }
 
 }
 
 /// Streams one entry, inflating as it goes and checking sizes, ratio and CRC.
+///
+/// zlib's stream is in one of two states, set up or not; `deinit` ends it only when it was set up,
+/// and the input buffer is freed only there, so a failed set-up releases nothing twice.
 final class ZipEntryReader: ByteSource {
     private static let inputCapacity = 64 << 10
 
     private let archive: ZipArchive
     private let entry: ZipArchive.Entry
-    private let fd: Int32
+    private let file: OwnedDescriptor
+    private var fd: Int32 { file.fd }
     private let dataStart: Int64
     private var consumed: Int64 = 0
     private var produced: Int64 = 0
     private var crc: uLong = 0
     private var stream = z_stream()
+    private var inflating = false
     /// zlib keeps pointing into this between calls, so it is allocated once and never moves.
     private let input = UnsafeMutablePointer<UInt8>.allocate(capacity: inputCapacity)
     private var finished = false
 
-    init(archive: ZipArchive, entry: ZipArchive.Entry, fd: Int32, dataStart: Int64) throws {
+    init(archive: ZipArchive, entry: ZipArchive.Entry, file: OwnedDescriptor, dataStart: Int64) throws {
         self.archive = archive
         self.entry = entry
-        self.fd = fd
+        self.file = file
         self.dataStart = dataStart
         if entry.method == 8 {
             let code = inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
             guard code == Z_OK else {
-                input.deallocate()
-                throw archive.fail("cannot start inflating \(entry.name) (zlib \(code))")
+                throw archive.fail("cannot start inflating (zlib \(code))", part: entry.name)
             }
+            inflating = true
         }
     }
 
     deinit {
-        if entry.method == 8 { inflateEnd(&stream) }
+        if inflating { inflateEnd(&stream) }
         input.deallocate()
     }
 

@@ -3,7 +3,7 @@ import HotlineCore
 import TestSupport
 import Testing
 
-@testable import HotlineIngest
+@testable import HotlineFormats
 
 @Suite struct CSVReaderTests {
     func records(_ bytes: [UInt8], maxQuotedLines: Int = 1_000, maxRecordBytes: Int = 4 << 20) throws -> [(
@@ -75,7 +75,12 @@ import Testing
         #expect(try TextDecoder.detect(path: utf8) == (.utf8, 0))
         #expect(try TextDecoder.detect(path: bom) == (.utf8, 3))
         #expect(try TextDecoder.detect(path: gbk) == (.gb18030, 0))
-        #expect(throws: HotlineError.self) { try TextDecoder.detect(path: utf16) }
+        #expect {
+            try TextDecoder.detect(path: utf16)
+        } throws: { error in
+            guard case HotlineError.input(let d) = error else { return false }
+            return d.first?.file == utf16
+        }
     }
 
     @Test func decodesGB18030AndRefusesInvalidBytes() {

@@ -1,14 +1,21 @@
 import Foundation
 import HotlineCore
 
+/// The encodings exports come in; `auto` tells UTF-8 from GB18030 by the bytes.
+public enum TextEncoding: String, Sendable, CaseIterable {
+    case auto
+    case utf8 = "utf-8"
+    case gb18030
+}
+
 /// Decodes field bytes in one encoding, refusing invalid bytes instead of guessing.
 ///
 /// Holds an iconv handle for GB18030, so each thread uses its own decoder.
 public final class TextDecoder {
-    public let encoding: PipelineConfig.Encoding
+    public let encoding: TextEncoding
     private var converter: iconv_t?
 
-    public init(encoding: PipelineConfig.Encoding) {
+    public init(encoding: TextEncoding) {
         self.encoding = encoding
         if encoding == .gb18030 {
             let cd = iconv_open("UTF-8", "GB18030")
@@ -52,14 +59,18 @@ public final class TextDecoder {
 
     /// Finds a file's encoding: valid UTF-8 (the first 4 MiB, or all of it if shorter) wins;
     /// anything else is read as GB18030. Returns the encoding and the byte-order mark's length.
-    public static func detect(path: String) throws -> (PipelineConfig.Encoding, bomLength: Int) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw HotlineError.failed("cannot open \(path)") }
+    public static func detect(path: String) throws -> (TextEncoding, bomLength: Int) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw HotlineError.file(path: path, problem: "cannot open: \(OwnedDescriptor.lastError)")
+        }
         defer { try? handle.close() }
         let sample = [UInt8](handle.readData(ofLength: 4 << 20))
         if sample.starts(with: [0xEF, 0xBB, 0xBF]) { return (.utf8, 3) }
         if sample.starts(with: [0x84, 0x31, 0x95, 0x33]) { return (.gb18030, 4) }
         if sample.starts(with: [0xFF, 0xFE]) || sample.starts(with: [0xFE, 0xFF]) {
-            throw HotlineError.failed("\(path): UTF-16 files are not read; save the export as UTF-8 or GBK CSV")
+            throw HotlineError.input([
+                Diagnostic(file: path, "UTF-16 files are not read; save the export as UTF-8 or GBK CSV")
+            ])
         }
         return (isUTF8(sample, truncated: sample.count == 4 << 20) ? .utf8 : .gb18030, 0)
     }

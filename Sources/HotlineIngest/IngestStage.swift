@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineFormats
 import HotlineStore
 
 /// What ingesting one file did. `read == inserted + updated + unchanged + rejected` always.
@@ -26,9 +27,17 @@ public struct FileSummary: Sendable, Equatable {
 /// file's size. Orders are upserted by id: the same content again is `unchanged`, a later row
 /// with the same id replaces the earlier one. A file that cannot be read or has no recognisable
 /// header fails the whole stage, leaving the store as it was.
-public final class Ingester {
-    let store: Store
-    let config: PipelineConfig
+public final class IngestStage: Stage {
+    public static let name = StageName.ingest
+    public static let reads: [TableName] = []
+    public static let owns: [TableName] = [.orders, .orderHistory, .sources, .rejects]
+    public static let migrations = IngestSchema.migrations
+    public static let settings = IngestSettings.all
+
+    public let settings: IngestSettings
+    /// The files this run reads, in order.
+    public let files: [String]
+    public let fingerprint: String
     public var batchSize = 256
     public var queueDepth = 8
     /// Rejects printed per file; all of them are stored.
@@ -37,32 +46,76 @@ public final class Ingester {
     public var headerSearchRows = 20
     /// How far a workbook may expand.
     public var zipLimits = ZipLimits()
+    /// What each file's ingest did, once `run` has returned.
+    public private(set) var summaries: [FileSummary] = []
 
-    public init(store: Store, config: PipelineConfig) {
-        self.store = store
-        self.config = config
+    /// The files named on the command line, else the pipeline's `inputs`.
+    public init(config: PipelineConfig, paths: StagePaths) throws {
+        settings = try IngestSettings(config: config)
+        fingerprint = Self.fingerprint(of: config)
+        if !paths.inputs.isEmpty {
+            files = paths.inputs
+        } else if config.inputs.isEmpty {
+            throw HotlineError.usage("no input files: name them, or set 'inputs' in the pipeline file")
+        } else {
+            files = expandInputs(config.inputs)
+            guard !files.isEmpty else {
+                throw HotlineError.settings([
+                    config.problem(PipelineConfig.inputs, "matches no file: \(config.inputs.joined(separator: ", "))")
+                ])
+            }
+        }
     }
 
-    @discardableResult
-    public func run(files: [String]) throws -> [FileSummary] {
-        let extra = try config.columnSynonyms()
+    public func run(in store: Store, runID: Int) throws -> StageCounts {
         let salt = try store.salt()
-        var summaries: [FileSummary] = []
-        try store.runStage("ingest", configHash: config.hash) { runID in
-            let writer = try OrderWriter(db: store.db, runID: runID)
-            for file in files {
-                let summary = try ingest(file: file, extra: extra, salt: salt, writer: writer, runID: runID)
-                Log.endProgress()
-                Log.info("ingest: \(summary.line)")
-                summaries.append(summary)
-            }
-            let read = summaries.reduce(0) { $0 + $1.read }
-            let rejected = summaries.reduce(0) { $0 + $1.rejected }
-            return StageCounts(
-                rowsIn: read, rowsOut: read - rejected, rejected: rejected,
-                message: "\(files.count) file(s)")
+        summaries = []
+        let writer = try OrderWriter(db: store.db, runID: runID)
+        var forgotten = 0
+        for file in files {
+            let (summary, dropped) = try ingest(file: file, salt: salt, writer: writer)
+            forgotten += dropped
+            Log.endProgress()
+            Log.info("ingest: \(summary.line)")
+            summaries.append(summary)
         }
-        return summaries
+        let read = summaries.reduce(0) { $0 + $1.read }
+        let rejected = summaries.reduce(0) { $0 + $1.rejected }
+        var changed: Set<TableName> = [.sources]
+        if summaries.contains(where: { $0.inserted + $0.updated > 0 }) { changed.insert(.orders) }
+        if summaries.contains(where: { $0.updated > 0 }) { changed.insert(.orderHistory) }
+        if rejected + forgotten > 0 { changed.insert(.rejects) }
+        return StageCounts(
+            rowsIn: read, rowsOut: read - rejected, rejected: rejected, message: "\(files.count) file(s)",
+            changed: changed)
+    }
+
+    /// Ingests `files` into `store` as one run with `config`'s settings; returns what each file did.
+    @discardableResult
+    public static func ingest(_ files: [String], into store: Store, config: PipelineConfig) throws -> [FileSummary] {
+        let stage = try IngestStage(config: config, paths: StagePaths(store: store.path, inputs: files))
+        try store.run(stage)
+        return stage.summaries
+    }
+
+    /// Stores orders given as values, as one ingest run, upserted as an export's rows would be:
+    /// for tests and tools that build a store's state without files.
+    @discardableResult
+    public static func insert(_ orders: [Order], into store: Store) throws -> FileSummary {
+        var summary = FileSummary(file: "(given)", encoding: "")
+        try store.runStage(name, fingerprint: "", owns: owns) { runID in
+            let writer = try OrderWriter(db: store.db, runID: runID)
+            for order in orders {
+                summary.read += 1
+                switch try writer.upsert(order) {
+                case .inserted: summary.inserted += 1
+                case .updated: summary.updated += 1
+                case .unchanged: summary.unchanged += 1
+                }
+            }
+            return StageCounts(rowsIn: orders.count, rowsOut: orders.count, changed: [.orders, .orderHistory])
+        }
+        return summary
     }
 
     private enum Outcome: Sendable {
@@ -71,44 +124,44 @@ public final class Ingester {
         case blank
     }
 
-    private func ingest(file: String, extra: [Field: [String]], salt: String, writer: OrderWriter, runID: Int) throws
-        -> FileSummary
-    {
+    /// Ingests one file; returns what it did and how many of the file's earlier rejects it dropped.
+    private func ingest(file: String, salt: String, writer: OrderWriter) throws -> (FileSummary, Int) {
+        let extra = settings.extraHeaders
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw HotlineError.failed("\(file): no such file")
+            throw HotlineError.file(path: file, problem: "no such file")
         }
         let key = URL(fileURLWithPath: file).standardizedFileURL.path
         if (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) == 0 {
-            throw HotlineError.invalid([Diagnostic(file: file, "the file is empty; was the export cut short?")])
+            throw HotlineError.input([Diagnostic(file: file, "the file is empty; was the export cut short?")])
         }
         let source: RowSource
         let map: HeaderMap
-        var encoding = PipelineConfig.Encoding.utf8
+        var encoding = TextEncoding.utf8
         var dateSystem: ExcelDateSystem?
         var described: String
         switch try ExportFormat.detect(path: file) {
         case .csv:
             let (detected, bom) = try TextDecoder.detect(path: file)
-            encoding = config.encoding == .auto ? detected : config.encoding
+            encoding = settings.encoding == .auto ? detected : settings.encoding
             let reader = try CSVReader(path: file)
             try reader.skipPrefix(encoding == detected ? bom : 0)
             source = CSVRowSource(reader: reader)
             map = try findHeader(in: source, file: file, decoder: TextDecoder(encoding: encoding), extra: extra)
             described = encoding.rawValue
         case .xlsx:
-            let reader = try XLSXReader(path: file, display: file, sheet: config.sheet, limits: zipLimits)
+            let reader = try XLSXReader(path: file, display: file, sheet: settings.sheet, limits: zipLimits)
             source = reader
             dateSystem = reader.dateSystem
             map = try findHeader(in: source, file: file, decoder: TextDecoder(encoding: .utf8), extra: extra)
             described = "xlsx, sheet \(reader.sheetName)" + (reader.dateSystem == .from1904 ? ", 1904 dates" : "")
         case .xml:
-            source = try XMLRecordReader(path: file, display: file, record: config.xmlRecord, extra: extra)
+            source = try XMLRecordReader(path: file, display: file, record: settings.record, extra: extra)
             map = XMLRecordReader.map
             described = "xml"
         }
         let normalizer = RowNormalizer(map: map, file: key, salt: salt, dateSystem: dateSystem)
-        try writer.forget(file: key)
+        let forgotten = try writer.forget(file: key)
 
         let batchSize = self.batchSize
         var summary = FileSummary(file: file, encoding: described)
@@ -159,7 +212,7 @@ public final class Ingester {
             )
         }
         try writer.record(summary, key: key)
-        return summary
+        return (summary, forgotten)
     }
 
     private static func outcome(of row: SourceRow, decoder: TextDecoder, normalizer: RowNormalizer) -> Outcome {
@@ -220,7 +273,7 @@ public final class Ingester {
                 if fields.allSatisfy({ $0.trimmed.isEmpty }) { continue }
                 (line, cells) = (at, fields)
             case .broken(let at, let message):
-                throw HotlineError.invalid([Diagnostic(file: file, line: at, message)])
+                throw HotlineError.input([Diagnostic(file: file, line: at, message)])
             }
             searched += 1
             let map = HeaderMap(headers: cells, extra: extra)
@@ -232,174 +285,17 @@ public final class Ingester {
         }
         if let best {
             let missing = best.map.missingRequired.map(\.label).joined(separator: ", ")
-            throw HotlineError.invalid([
+            throw HotlineError.input([
                 Diagnostic(
                     file: file, line: best.line,
                     "the header has no column for \(missing); map it in the pipeline's column file")
             ])
         }
-        throw HotlineError.invalid([
+        throw HotlineError.input([
             Diagnostic(
                 file: file, line: 1,
                 "no header row naming \(Field.id.label) and \(Field.receivedAt.label) in the first \(headerSearchRows) rows"
             )
         ])
-    }
-}
-
-/// The ingest stage's writes, with its statements prepared once.
-final class OrderWriter {
-    enum Change { case inserted, updated, unchanged }
-
-    private let db: Database
-    private let runID: Int
-    private let insertStatement: Statement
-    private let updateStatement: Statement
-    private let rejectStatement: Statement
-    private let previousStatement: Statement
-    private let historyStatement: Statement
-
-    /// Parameter N of both statements is column N of this list.
-    private static let columns = [
-        "id", "received_at", "month", "channel", "kind", "district", "street", "community", "address",
-        "operator_category", "title", "content", "unit", "deadline_days", "deadline_at", "closed_at", "status",
-        "satisfaction", "caller_key", "source_file", "source_line", "fingerprint", "run_id", "contacted", "resolved",
-        "satisfied_flag",
-    ]
-
-    init(db: Database, runID: Int) throws {
-        self.db = db
-        self.runID = runID
-        let columns = Self.columns
-        let placeholders = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
-        insertStatement = try db.prepare(
-            "INSERT INTO orders(\(columns.joined(separator: ", "))) VALUES(\(placeholders)) ON CONFLICT(id) DO NOTHING")
-        let assignments = columns.enumerated().dropFirst().map { "\($0.element) = ?\($0.offset + 1)" }
-        updateStatement = try db.prepare(
-            "UPDATE orders SET \(assignments.joined(separator: ", ")) WHERE id = ?1 AND fingerprint <> ?22")
-        rejectStatement = try db.prepare(
-            "INSERT INTO rejects(run_id, file, line, reason_code, reason, raw) VALUES(?, ?, ?, ?, ?, ?)")
-        previousStatement = try db.prepare(
-            "SELECT seq, fingerprint, coalesce(status, ''), coalesce(satisfaction, ''), coalesce(closed_at, '') FROM orders WHERE id = ?"
-        )
-        historyStatement = try db.prepare(
-            """
-            INSERT OR IGNORE INTO order_history(order_seq, status, satisfaction, closed_at, run_id)
-            VALUES(?, ?, ?, ?, ?)
-            """)
-    }
-
-    /// Inserts a new order; replaces a stored one whose content differs; leaves an identical one.
-    func upsert(_ order: Order) throws -> Change {
-        let fingerprint = order.fingerprint
-        try bind(order, fingerprint: fingerprint, to: insertStatement)
-        try insertStatement.execute()
-        if db.changes == 1 { return .inserted }
-        // An order seen before: keep the version it replaces, to tell later that it was reopened.
-        try previousStatement.bind([order.id])
-        guard try previousStatement.step(), previousStatement.text(1) != fingerprint else {
-            previousStatement.reset()
-            return .unchanged
-        }
-        try historyStatement.run([
-            previousStatement.int(0), previousStatement.text(2) ?? "", previousStatement.text(3) ?? "",
-            previousStatement.text(4) ?? "", runID,
-        ])
-        previousStatement.reset()
-        try bind(order, fingerprint: fingerprint, to: updateStatement)
-        try updateStatement.execute()
-        return db.changes == 1 ? .updated : .unchanged
-    }
-
-    private func bind(_ order: Order, fingerprint: String, to s: Statement) throws {
-        try s.bind(1, order.id)
-        try s.bind(2, order.receivedAt.description)
-        try s.bind(3, order.receivedAt.monthKey)
-        try s.bind(4, order.channel)
-        try s.bind(5, order.kind)
-        try s.bind(6, order.district)
-        try s.bind(7, order.street)
-        try s.bind(8, order.community)
-        try s.bind(9, order.address)
-        try s.bind(10, order.operatorCategory)
-        try s.bind(11, order.title)
-        try s.bind(12, order.content)
-        try s.bind(13, order.unit)
-        try s.bind(14, order.deadlineDays)
-        try s.bind(15, order.deadlineAt?.description)
-        try s.bind(16, order.closedAt?.description)
-        try s.bind(17, order.status)
-        try s.bind(18, order.satisfaction)
-        try s.bind(19, order.callerKey)
-        try s.bind(20, order.sourceFile)
-        try s.bind(21, order.sourceLine)
-        try s.bind(22, fingerprint)
-        try s.bind(23, runID)
-        try s.bind(24, order.contacted.map { $0 ? 1 : 0 })
-        try s.bind(25, order.resolved.map { $0 ? 1 : 0 })
-        try s.bind(26, order.satisfiedFlag.map { $0 ? 1 : 0 })
-    }
-
-    func insert(_ reject: Reject, file: String) throws {
-        try rejectStatement.run([runID, file, reject.line, reject.reason.rawValue, reject.message, reject.raw])
-    }
-
-    /// Drops a file's rejects from an earlier ingest: ingesting it again replaces them.
-    func forget(file: String) throws {
-        try db.execute("DELETE FROM rejects WHERE file = ?", [file])
-    }
-
-    func record(_ summary: FileSummary, key: String) throws {
-        try db.execute(
-            """
-            INSERT OR REPLACE INTO sources(file, run_id, encoding, rows_read, inserted, updated, unchanged, rejected)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                key, runID, summary.encoding, summary.read, summary.inserted, summary.updated, summary.unchanged,
-                summary.rejected,
-            ])
-    }
-}
-
-/// Where rows come from: a CSV file, a worksheet, or an XML export.
-protocol RowSource: AnyObject {
-    /// The next row, or nil at the end.
-    func next() throws -> SourceRow?
-}
-
-extension XLSXReader: RowSource {}
-extension XMLRecordReader: RowSource {}
-
-/// CSV records as rows; decoding waits for the transformer's thread.
-final class CSVRowSource: RowSource {
-    let reader: CSVReader
-
-    init(reader: CSVReader) { self.reader = reader }
-
-    func next() throws -> SourceRow? { try reader.next().map { .bytes($0) } }
-}
-
-/// The kind of an export, told by its first bytes rather than its name.
-enum ExportFormat {
-    case csv, xlsx, xml
-
-    static func detect(path: String) throws -> ExportFormat {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw HotlineError.failed("cannot open \(path)") }
-        defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 512))
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .xlsx }
-        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-            throw HotlineError.failed(
-                "\(path): a password-protected workbook or an old .xls file; save it as .xlsx without a password")
-        }
-        let lower = path.lowercased()
-        if lower.hasSuffix(".xlsx") || lower.hasSuffix(".xlsm") {
-            throw HotlineError.failed(
-                "\(path): not a ZIP archive, so not a readable .xlsx file (truncated or corrupt?)")
-        }
-        let text = head.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(head.dropFirst(3)) : head
-        if text.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == 0x3C { return .xml }
-        return .csv
     }
 }

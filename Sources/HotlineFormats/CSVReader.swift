@@ -47,7 +47,7 @@ public final class CSVReader: @unchecked Sendable {
         path: String, maxQuotedBytes: Int = 1 << 20, maxQuotedLines: Int = 1_000, maxRecordBytes: Int = 4 << 20
     ) throws {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw HotlineError.failed("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw HotlineError.file(path: path, problem: "cannot open: \(OwnedDescriptor.lastError)") }
         self.fd = fd
         self.path = path
         self.maxQuotedBytes = maxQuotedBytes
@@ -165,7 +165,7 @@ public final class CSVReader: @unchecked Sendable {
         start = 0
         end = 0
         let n = read(fd, buffer.baseAddress, buffer.count)
-        if n < 0 { throw HotlineError.failed("cannot read \(path): \(String(cString: strerror(errno)))") }
+        if n < 0 { throw HotlineError.file(path: path, problem: "cannot read: \(OwnedDescriptor.lastError)") }
         if n == 0 { eof = true }
         end = n
     }
@@ -193,7 +193,7 @@ public final class CSVReader: @unchecked Sendable {
         }
         // Restart buffered reading at `position`.
         guard lseek(fd, off_t(position), SEEK_SET) >= 0 else {
-            throw HotlineError.failed("cannot seek in \(path): \(String(cString: strerror(errno)))")
+            throw HotlineError.file(path: path, problem: "cannot seek: \(OwnedDescriptor.lastError)")
         }
         fileOffset = position
         start = 0

@@ -4,18 +4,13 @@ import HotlineCore
 
 /// Reads a plain file front to back.
 final class FileByteSource: ByteSource {
-    private let handle: FileHandle
+    private let file: OwnedDescriptor
 
-    init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw HotlineError.failed("cannot open \(path)") }
-        self.handle = handle
-    }
-
-    deinit { try? handle.close() }
+    init(path: String) throws { file = try OwnedDescriptor(path: path) }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = Glibc.read(handle.fileDescriptor, buffer.baseAddress, buffer.count)
-        if n < 0 { throw HotlineError.failed("read error: \(String(cString: strerror(errno)))") }
+        let n = Glibc.read(file.fd, buffer.baseAddress, buffer.count)
+        if n < 0 { throw HotlineError.file(path: file.path, problem: "cannot read: \(OwnedDescriptor.lastError)") }
         return n
     }
 }
@@ -24,7 +19,9 @@ final class FileByteSource: ByteSource {
 ///
 /// Hostile input is refused before libxml2 sees it: any `<!DOCTYPE` or `<!ENTITY` in the bytes
 /// stops the read, so no DTD is loaded and no entity is declared or expanded (billion laughs,
-/// external entities). The network is off. Parse errors are thrown with their line.
+/// external entities). The network is off. Parse errors are thrown as `XMLStreamError` with the
+/// file, the part and the line, so a reader can keep the rows before a break; refusals are thrown
+/// as `HotlineError.input`.
 final class XMLStream {
     enum Node: Int32 {
         case element = 1
@@ -39,7 +36,7 @@ final class XMLStream {
     }
 
     /// What the C callbacks share with Swift: the source, the DTD guard, and the first error.
-    final class Context {
+    final class Callbacks {
         let source: ByteSource
         var failure: Error?
         var parseError: (message: String, line: Int)?
@@ -88,30 +85,33 @@ final class XMLStream {
         return true
     }()
 
-    let name: String
-    private let context: Context
+    /// The file, and the part of it (a workbook's `xl/worksheets/sheet1.xml`) when it is in an archive.
+    let file: String
+    let part: String?
+    private let context: Callbacks
     private let reader: xmlTextReaderPtr
 
-    init(source: ByteSource, name: String) throws {
+    init(source: ByteSource, file: String, part: String? = nil) throws {
         precondition(Self.initialized)
-        self.name = name
-        context = Context(source: source)
+        self.file = file
+        self.part = part
+        context = Callbacks(source: source)
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
         guard
             let reader = xmlReaderForIO(
                 { ctx, buffer, length in
                     guard let ctx, let buffer else { return -1 }
-                    return Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue().read(buffer, Int(length))
+                    return Unmanaged<Callbacks>.fromOpaque(ctx).takeUnretainedValue().read(buffer, Int(length))
                 },
-                { _ in 0 }, Unmanaged.passUnretained(context).toOpaque(), name, nil, options)
-        else { throw HotlineError.failed("\(name): cannot start the XML reader") }
+                { _ in 0 }, Unmanaged.passUnretained(context).toOpaque(), part ?? file, nil, options)
+        else { throw HotlineError.input([Diagnostic(file: file, part: part, "cannot start the XML reader")]) }
         self.reader = reader
         xmlTextReaderSetErrorHandler(
             reader,
             { arg, message, severity, locator in
                 guard let arg, severity == XML_PARSER_SEVERITY_ERROR || severity == XML_PARSER_SEVERITY_VALIDITY_ERROR
                 else { return }
-                let context = Unmanaged<Context>.fromOpaque(arg).takeUnretainedValue()
+                let context = Unmanaged<Callbacks>.fromOpaque(arg).takeUnretainedValue()
                 if context.parseError == nil {
                     let text = message.map { String(cString: $0).trimmed } ?? "malformed XML"
                     context.parseError = (text, Int(xmlTextReaderLocatorLineNumber(locator)))
@@ -126,20 +126,26 @@ final class XMLStream {
         let r = xmlTextReaderRead(reader)
         if r == 1 {
             if nodeType == .documentType || nodeType == .entityReference {
-                throw HotlineError.failed(
-                    "\(name):\(line): refused: a DTD or entity reference; not accepted in files from outside")
+                throw HotlineError.input([
+                    Diagnostic(
+                        file: file, part: part, line: line,
+                        "refused: a DTD or entity reference; not accepted in files from outside")
+                ])
             }
             return true
         }
         if context.failure is DeclarationRefused {
-            throw HotlineError.failed(
-                "\(name): refused: it declares a DOCTYPE or ENTITY; DTDs and entities are not accepted in files from outside"
-            )
+            throw HotlineError.input([
+                Diagnostic(
+                    file: file, part: part,
+                    "refused: it declares a DOCTYPE or ENTITY; DTDs and entities are not accepted in files from outside"
+                )
+            ])
         }
         if let failure = context.failure { throw failure }
         if r == 0 { return false }
-        let (message, line) = context.parseError ?? ("malformed XML", line)
-        throw XMLStreamError(message: message, line: line)
+        let (message, at) = context.parseError ?? ("malformed XML", line)
+        throw XMLStreamError(file: file, part: part, line: at, message: message)
     }
 
     var nodeType: Node { Node(rawValue: xmlTextReaderNodeType(reader)) ?? .other }
@@ -219,7 +225,11 @@ struct DeclarationRefused: Error {}
 
 /// A broken XML document: what libxml2 said, and where.
 struct XMLStreamError: Error, CustomStringConvertible {
+    var file: String
+    var part: String?
+    var line: Int?
     var message: String
-    var line: Int
-    var description: String { "line \(line): \(message)" }
+
+    var diagnostic: Diagnostic { Diagnostic(file: file, part: part, line: line, "malformed XML: \(message)") }
+    var description: String { diagnostic.description }
 }

@@ -3,42 +3,45 @@ import Foundation
 import HotlineCore
 import HotlineStore
 
-/// The render stage: writes the static site from the aggregate tables.
+/// The render stage: writes the static site from what the earlier stages stored.
 ///
 /// The site is built in a temporary folder beside `out` and swapped in whole (an atomic exchange
 /// where the file system allows it), so readers see the old site or the new one, never half of
 /// each. A folder that exists and is not a hotline site is never replaced.
-public struct SiteWriter {
+public struct RenderStage: Stage {
+    public static let name = StageName.render
+    public static let reads: [TableName] =
+        TableName.aggregates + [.candidates, .candidateEvidence, .orders, .classified, .rejects]
+    public static let owns: [TableName] = []
+    public static let migrations: [Migration] = []
+    public static let settings = [PipelineConfig.name, PipelineConfig.out]
     public static let marker = ".hotline-site"
 
-    let store: Store
-    let config: PipelineConfig
     let out: String
+    public let fingerprint: String
 
-    public init(store: Store, config: PipelineConfig, out: String) {
-        self.store = store
-        self.config = config
-        self.out = out
+    public init(config: PipelineConfig, paths: StagePaths) throws {
+        out = paths.out
+        fingerprint = Self.fingerprint(of: config)
     }
 
-    /// Renders the site and returns the path of its `index.html`.
-    ///
-    /// The render run is recorded as failed, and the old site kept, if anything goes wrong.
-    @discardableResult
-    public func run() throws -> String {
+    /// Where `index.html` is published.
+    public var index: String {
+        (URL(fileURLWithPath: out).standardizedFileURL.path as NSString).appendingPathComponent("index.html")
+    }
+
+    /// Renders the site; the run is recorded as failed, and the old site kept, if anything goes wrong.
+    public func run(in store: Store, runID: Int) throws -> StageCounts {
         let target = try checkTarget()
-        try store.runStage("render", configHash: config.hash) { _ in
-            var report = try Report.load(from: store.db)
-            report.summary["generated_at"] = LocalDateTime.now().description
-            let files = report.files()
-            try publish(files, at: target) { folder in
-                for list in LongList.all {
-                    try list.write(store.db, to: (folder as NSString).appendingPathComponent(list.file))
-                }
+        var report = try Report.load(from: store)
+        report.summary.values[.generatedAt] = LocalDateTime.now().description
+        let files = report.files()
+        try publish(files, at: target) { folder in
+            for list in LongList.all {
+                try list.write(store.db, to: (folder as NSString).appendingPathComponent(list.file))
             }
-            return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
         }
-        return (target as NSString).appendingPathComponent("index.html")
+        return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
     }
 
     /// The absolute target folder, after checking it is absent, empty, or a site hotline wrote.
@@ -49,11 +52,14 @@ public struct SiteWriter {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: target, isDirectory: &isDirectory) else { return target }
-        guard isDirectory.boolValue else { throw HotlineError.failed("\(target) exists and is not a folder") }
+        guard isDirectory.boolValue else {
+            throw HotlineError.publish(path: target, problem: "it exists and is not a folder")
+        }
         let entries = try fm.contentsOfDirectory(atPath: target)
         guard entries.isEmpty || entries.contains(Self.marker) else {
-            throw HotlineError.failed(
-                "refusing to replace \(target): it is not a site hotline wrote (no \(Self.marker) in it)")
+            throw HotlineError.publish(
+                path: target,
+                problem: "refusing to replace it: it is not a site hotline wrote (no \(Self.marker) in it)")
         }
         return target
     }
@@ -77,7 +83,7 @@ public struct SiteWriter {
             try swapIn(temp, at: target)
         } catch {
             try? fm.removeItem(atPath: temp)
-            throw HotlineError.failed("cannot publish the site to \(target): \(error)")
+            throw HotlineError.publish(path: target, problem: "\(error)")
         }
     }
 
@@ -103,6 +109,6 @@ public struct SiteWriter {
     }
 
     private func posixError(_ call: String) -> HotlineError {
-        .failed("\(call): \(String(cString: strerror(errno)))")
+        .publish(path: out, problem: "\(call): \(String(cString: strerror(errno)))")
     }
 }

@@ -1,0 +1,536 @@
+import HotlineCore
+import HotlineStore
+
+extension TableName {
+    /// The community reference table as the last aggregate read it.
+    public static let communities = TableName("communities")
+    public static let aggSummary = TableName("agg_summary")
+    public static let aggCategory = TableName("agg_category")
+    public static let aggMonth = TableName("agg_month")
+    public static let aggMonthCategory = TableName("agg_month_category")
+    public static let aggStreet = TableName("agg_street")
+    public static let aggArea = TableName("agg_area")
+    public static let aggAreaCategory = TableName("agg_area_category")
+    public static let aggHandling = TableName("agg_handling")
+    public static let aggSupervision = TableName("agg_supervision")
+    public static let aggEscalation = TableName("agg_escalation")
+    public static let aggQuality = TableName("agg_quality")
+
+    /// Every table the aggregate stage writes.
+    public static let aggregates: [TableName] = [
+        .communities, .aggSummary, .aggCategory, .aggMonth, .aggMonthCategory, .aggStreet, .aggArea,
+        .aggAreaCategory, .aggHandling, .aggSupervision, .aggEscalation, .aggQuality,
+    ]
+}
+
+enum AggregateSchema {
+    static let migrations = [
+        Migration(
+            "aggregate.1-counts",
+            sql: """
+                CREATE TABLE communities(
+                    street TEXT NOT NULL,
+                    community TEXT NOT NULL,
+                    population INTEGER,
+                    grid_workers INTEGER,
+                    PRIMARY KEY(street, community));
+
+                CREATE TABLE agg_summary(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE agg_category(category TEXT PRIMARY KEY, parent TEXT, n INTEGER NOT NULL, share REAL NOT NULL);
+                CREATE TABLE agg_month(month TEXT PRIMARY KEY, n INTEGER NOT NULL);
+                CREATE TABLE agg_month_category(
+                    month TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(month, category));
+                CREATE TABLE agg_street(
+                    street TEXT PRIMARY KEY, n INTEGER NOT NULL, population INTEGER, grid_workers INTEGER,
+                    per_10k REAL, per_grid REAL, top_category TEXT, top_n INTEGER);
+                CREATE TABLE agg_area(
+                    street TEXT NOT NULL, community TEXT NOT NULL, n INTEGER NOT NULL, population INTEGER,
+                    grid_workers INTEGER, per_10k REAL, per_grid REAL, top_category TEXT, top_n INTEGER,
+                    PRIMARY KEY(street, community));
+                CREATE TABLE agg_area_category(
+                    street TEXT NOT NULL, community TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL,
+                    PRIMARY KEY(street, community, category));
+                """),
+        // The callback's figures per unit and street and month, and the lists an analyst acts on.
+        Migration(
+            "aggregate.2-handling",
+            sql: """
+                CREATE TABLE agg_handling(
+                    scope TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    n INTEGER NOT NULL,
+                    closed INTEGER NOT NULL,
+                    on_time INTEGER NOT NULL,
+                    on_time_base INTEGER NOT NULL,
+                    overdue_open INTEGER NOT NULL,
+                    median_hours REAL,
+                    p90_hours REAL,
+                    valid_callbacks INTEGER NOT NULL,
+                    responded INTEGER NOT NULL,
+                    resolved INTEGER NOT NULL,
+                    satisfied REAL NOT NULL,
+                    response_rate REAL,
+                    resolution_rate REAL,
+                    satisfaction_rate REAL,
+                    composite REAL,
+                    rank INTEGER,
+                    PRIMARY KEY(scope, name, month));
+
+                CREATE TABLE agg_supervision(
+                    order_id TEXT PRIMARY KEY, reason TEXT NOT NULL, unit TEXT NOT NULL, street TEXT NOT NULL,
+                    community TEXT NOT NULL, category TEXT NOT NULL, received_at TEXT NOT NULL, deadline TEXT,
+                    days_overdue REAL, satisfaction TEXT);
+
+                CREATE TABLE agg_escalation(
+                    order_id TEXT PRIMARY KEY, reason TEXT NOT NULL, earlier TEXT NOT NULL, unit TEXT NOT NULL,
+                    street TEXT NOT NULL, category TEXT NOT NULL, received_at TEXT NOT NULL, satisfaction TEXT, status TEXT);
+
+                CREATE TABLE agg_quality(issue TEXT PRIMARY KEY, n INTEGER NOT NULL, examples TEXT NOT NULL);
+                """),
+        // Reasons and issues stored as codes, their words taken from the codes' labels.
+        Migration(
+            "aggregate.3-codes",
+            sql: """
+                UPDATE agg_supervision SET reason = CASE reason WHEN '超期未办结' THEN 'overdue'
+                    WHEN '回访基本满意' THEN 'basic' WHEN '回访不满意' THEN 'unsatisfied' ELSE reason END;
+                UPDATE agg_escalation SET reason = CASE reason WHEN '办结后回访不满意，重新办理仍未满意' THEN 'reopened'
+                    WHEN '同一来电人同类诉求再次来电，仍未满意' THEN 'recalled' ELSE reason END;
+                UPDATE agg_quality SET issue = CASE issue WHEN '已办结但无办结时间' THEN 'closed_without_time'
+                    WHEN '办结时间早于受理时间' THEN 'closed_before_received'
+                    WHEN '截止时间早于受理时间' THEN 'deadline_before_received'
+                    WHEN '截止时间超过两年' THEN 'deadline_over_two_years'
+                    WHEN '办理时限为 0 或负数' THEN 'days_not_positive'
+                    WHEN '办理时限超过 365 天' THEN 'days_over_a_year' ELSE issue END;
+                """),
+    ]
+}
+
+// MARK: Codes
+
+/// Whom a handling figure measures.
+public enum Scope: String, StoredCode {
+    case unit, street
+
+    public var label: String { self == .unit ? "承办单位" : "街道" }
+}
+
+/// Why an order is on the supervision list (督办).
+public enum SupervisionReason: String, StoredCode {
+    case overdue, basic, unsatisfied
+
+    public var label: String {
+        switch self {
+        case .overdue: "超期未办结"
+        case .basic: "回访基本满意"
+        case .unsatisfied: "回访不满意"
+        }
+    }
+
+    /// The reason for a callback that does not close the loop (`Rules.isNotSatisfied`).
+    static func callback(_ satisfaction: String) -> SupervisionReason {
+        satisfaction == Satisfaction.basic.rawValue ? .basic : .unsatisfied
+    }
+}
+
+/// Why an order is on the escalation list: still unsatisfied after being handled again.
+public enum EscalationReason: String, StoredCode {
+    /// Reopened after a close that was not satisfied (`Rules.isReopening`, `Rules.isNotSatisfied`), and still not satisfied.
+    case reopened
+    /// The same caller again on the same matter within `[handling] recall_days` of an unsatisfied close.
+    case recalled
+
+    public var label: String {
+        switch self {
+        case .reopened: "办结后回访不满意，重新办理仍未满意"
+        case .recalled: "同一来电人同类诉求再次来电，仍未满意"
+        }
+    }
+}
+
+/// A way an order's data is wrong, kept out of the figures it would distort.
+public enum QualityIssue: String, StoredCode {
+    case closedWithoutTime = "closed_without_time"
+    case closedBeforeReceived = "closed_before_received"
+    case deadlineBeforeReceived = "deadline_before_received"
+    case deadlineOverTwoYears = "deadline_over_two_years"
+    case daysNotPositive = "days_not_positive"
+    case daysOverAYear = "days_over_a_year"
+
+    public var label: String {
+        switch self {
+        case .closedWithoutTime: "已办结但无办结时间"
+        case .closedBeforeReceived: "办结时间早于受理时间"
+        case .deadlineBeforeReceived: "截止时间早于受理时间"
+        case .deadlineOverTwoYears: "截止时间超过两年"
+        case .daysNotPositive: "办理时限为 0 或负数"
+        case .daysOverAYear: "办理时限超过 365 天"
+        }
+    }
+}
+
+/// The keys of `agg_summary`.
+public enum SummaryKey: String, StoredCode {
+    case pipeline, orders, unclassified
+    case firstReceived = "first_received"
+    case lastReceived = "last_received"
+    case rowsRead = "rows_read"
+    case rejected
+    case byRule = "by_rule"
+    case fallback, population
+    case generatedAt = "generated_at"
+
+    public var label: String { rawValue }
+}
+
+// MARK: Records
+
+/// One category's count over the period.
+public struct CategoryCount: FetchableRecord, Sendable, Equatable {
+    public enum Column: Int, ColumnSet { case category, parent, n, share }
+    public var category: String
+    public var parent: String?
+    public var n: Int
+    public var share: Double
+
+    public init(_ row: RowReader<Column>) {
+        category = row.string(.category)
+        parent = row.text(.parent)
+        n = row.int(.n)
+        share = row.double(.share)
+    }
+}
+
+/// Orders received in one month (months without orders included, with 0).
+public struct MonthCount: FetchableRecord, Sendable, Equatable {
+    public enum Column: Int, ColumnSet { case month, n }
+    public var month: String
+    public var n: Int
+
+    public init(_ row: RowReader<Column>) {
+        month = row.string(.month)
+        n = row.int(.n)
+    }
+}
+
+/// One category's orders in one month.
+public struct MonthCategoryCount: FetchableRecord, Sendable, Equatable {
+    public enum Column: Int, ColumnSet { case month, category, n }
+    public var month: String
+    public var category: String
+    public var n: Int
+
+    public init(_ row: RowReader<Column>) {
+        month = row.string(.month)
+        category = row.string(.category)
+        n = row.int(.n)
+    }
+}
+
+/// A street's or a community's orders, with its population rates and largest category.
+public struct AreaFigures: FetchableRecord, Sendable, Equatable {
+    public enum Column: Int, ColumnSet {
+        case street, community, n, population, gridWorkers, per10k, perGrid, topCategory, topN
+
+        public var name: String { self == .per10k ? "per_10k" : snakeName }
+    }
+    public var street: String
+    /// Empty for a street's own row.
+    public var community: String
+    public var n: Int
+    public var population: Int?
+    public var gridWorkers: Int?
+    public var per10k: Double?
+    public var perGrid: Double?
+    public var top: String?
+    public var topN: Int?
+
+    public init(_ row: RowReader<Column>) {
+        street = row.string(.street)
+        community = row.string(.community)
+        n = row.int(.n)
+        population = row.optionalInt(.population)
+        gridWorkers = row.optionalInt(.gridWorkers)
+        per10k = row.optionalDouble(.per10k)
+        perGrid = row.optionalDouble(.perGrid)
+        top = row.text(.topCategory)
+        topN = row.optionalInt(.topN)
+    }
+}
+
+/// One category's orders in one community.
+public struct AreaCategoryCount: FetchableRecord, Sendable, Equatable {
+    public enum Column: Int, ColumnSet { case street, community, category, n }
+    public var street: String
+    public var community: String
+    public var category: String
+    public var n: Int
+
+    public init(_ row: RowReader<Column>) {
+        street = row.string(.street)
+        community = row.string(.community)
+        category = row.string(.category)
+        n = row.int(.n)
+    }
+}
+
+/// How one unit or street handled its orders in one month, or (month "") in the whole period.
+public struct HandlingFigures: FetchableRecord, Sendable, Equatable {
+    public enum Column: Int, ColumnSet {
+        case scope, name, month, n, closed, onTime, onTimeBase, overdueOpen, medianHours, p90Hours, validCallbacks
+        case responded, resolved, satisfied, responseRate, resolutionRate, satisfactionRate, composite, rank
+
+    }
+
+    public var scope: Scope
+    public var name: String
+    /// `YYYY-MM`, or "" for the whole period.
+    public var month: String
+    public var n: Int
+    public var closed: Int
+    public var onTime: Int
+    public var onTimeBase: Int
+    public var overdueOpen: Int
+    public var median: Double?
+    public var p90: Double?
+    public var valid: Int
+    public var responded: Int
+    public var resolved: Int
+    public var satisfied: Double
+    public var response: Double?
+    public var resolution: Double?
+    public var satisfaction: Double?
+    public var composite: Double?
+    public var rank: Int?
+
+    public var onTimeRate: Double? { onTimeBase > 0 ? Double(onTime) / Double(onTimeBase) : nil }
+
+    /// Figures given as values, for tests and tools.
+    public init(
+        scope: Scope, name: String, month: String, n: Int, closed: Int, onTime: Int, onTimeBase: Int, overdueOpen: Int,
+        median: Double?, p90: Double?, valid: Int, responded: Int = 0, resolved: Int = 0, satisfied: Double = 0,
+        response: Double?, resolution: Double?, satisfaction: Double?, composite: Double?, rank: Int?
+    ) {
+        (self.scope, self.name, self.month, self.n, self.closed) = (scope, name, month, n, closed)
+        (self.onTime, self.onTimeBase, self.overdueOpen, self.median, self.p90) = (
+            onTime, onTimeBase, overdueOpen, median, p90
+        )
+        (self.valid, self.responded, self.resolved, self.satisfied) = (valid, responded, resolved, satisfied)
+        (self.response, self.resolution, self.satisfaction) = (response, resolution, satisfaction)
+        (self.composite, self.rank) = (composite, rank)
+    }
+
+    public init(_ row: RowReader<Column>) {
+        scope = Scope(stored: row.text(.scope)) ?? .unit
+        name = row.string(.name)
+        month = row.string(.month)
+        n = row.int(.n)
+        closed = row.int(.closed)
+        onTime = row.int(.onTime)
+        onTimeBase = row.int(.onTimeBase)
+        overdueOpen = row.int(.overdueOpen)
+        median = row.optionalDouble(.medianHours)
+        p90 = row.optionalDouble(.p90Hours)
+        valid = row.int(.validCallbacks)
+        responded = row.int(.responded)
+        resolved = row.int(.resolved)
+        satisfied = row.double(.satisfied)
+        response = row.optionalDouble(.responseRate)
+        resolution = row.optionalDouble(.resolutionRate)
+        satisfaction = row.optionalDouble(.satisfactionRate)
+        composite = row.optionalDouble(.composite)
+        rank = row.optionalInt(.rank)
+    }
+}
+
+/// An order on the supervision list.
+public struct SupervisionRecord: FetchableRecord, Sendable {
+    public enum Column: Int, ColumnSet {
+        case orderID, reason, unit, street, community, category, receivedAt, deadline, daysOverdue, satisfaction
+    }
+    public var orderID: String
+    public var reason: SupervisionReason?
+    public var unit: String
+    public var street: String
+    public var community: String
+    public var category: String
+    public var receivedAt: String
+    public var deadline: String?
+    public var daysOverdue: Double?
+    public var satisfaction: String?
+
+    public init(_ row: RowReader<Column>) {
+        orderID = row.string(.orderID)
+        reason = SupervisionReason(stored: row.text(.reason))
+        unit = row.string(.unit)
+        street = row.string(.street)
+        community = row.string(.community)
+        category = row.string(.category)
+        receivedAt = row.string(.receivedAt)
+        deadline = row.text(.deadline)
+        daysOverdue = row.optionalDouble(.daysOverdue)
+        satisfaction = row.text(.satisfaction)
+    }
+}
+
+/// An order on the escalation list.
+public struct EscalationRecord: FetchableRecord, Sendable {
+    public enum Column: Int, ColumnSet {
+        case orderID, reason, earlier, unit, street, category, receivedAt, satisfaction, status
+    }
+    public var orderID: String
+    public var reason: EscalationReason?
+    /// The earlier orders of the same caller, joined with 、.
+    public var earlier: String
+    public var unit: String
+    public var street: String
+    public var category: String
+    public var receivedAt: String
+    public var satisfaction: String?
+    public var status: String?
+
+    public init(_ row: RowReader<Column>) {
+        orderID = row.string(.orderID)
+        reason = EscalationReason(stored: row.text(.reason))
+        earlier = row.string(.earlier)
+        unit = row.string(.unit)
+        street = row.string(.street)
+        category = row.string(.category)
+        receivedAt = row.string(.receivedAt)
+        satisfaction = row.text(.satisfaction)
+        status = row.text(.status)
+    }
+}
+
+/// How many orders have one data-quality issue, with a few examples.
+public struct QualityRecord: FetchableRecord, Sendable {
+    public enum Column: Int, ColumnSet { case issue, n, examples }
+    public var issue: QualityIssue?
+    public var issueCode: String
+    public var n: Int
+    public var examples: String
+
+    public init(_ row: RowReader<Column>) {
+        issueCode = row.string(.issue)
+        issue = QualityIssue(stored: issueCode)
+        n = row.int(.n)
+        examples = row.string(.examples)
+    }
+}
+
+/// The period's totals and the definitions the handling figures used.
+public struct AggregateSummary: Sendable {
+    public var values: [SummaryKey: String]
+    /// The handling definitions in the order the page lists them: (name, text).
+    public var handlingDefinitions: [(String, String)]
+
+    public subscript(key: SummaryKey) -> String? { values[key] }
+    public func int(_ key: SummaryKey) -> Int { Int(values[key] ?? "") ?? 0 }
+}
+
+// MARK: Reading
+
+/// Reads what the aggregate stage wrote, for the pages and the command line.
+public enum Aggregates {
+    /// Whether the aggregate stage has written anything.
+    public static func exist(_ db: Database) throws -> Bool { try db.scalar("SELECT count(*) FROM agg_summary") > 0 }
+
+    public static func summary(_ db: Database) throws -> AggregateSummary {
+        var values: [SummaryKey: String] = [:]
+        var definitions: [(Int, String, String)] = []
+        for t in try db.fetch(KeyValue.self, "SELECT key, value FROM agg_summary") {
+            if let key = SummaryKey(rawValue: t.key) {
+                values[key] = t.value
+            } else if t.key.hasPrefix(handlingPrefix) {
+                let parts = t.key.dropFirst(handlingPrefix.count).split(separator: ".", maxSplits: 1)
+                if parts.count == 2, let i = Int(parts[0]) { definitions.append((i, String(parts[1]), t.value)) }
+            }
+        }
+        return AggregateSummary(
+            values: values, handlingDefinitions: definitions.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) })
+    }
+
+    static let handlingPrefix = "handling."
+
+    public static func categories(_ db: Database) throws -> [CategoryCount] {
+        try db.fetch(
+            CategoryCount.self, "SELECT category, parent, n, share FROM agg_category ORDER BY n DESC, category")
+    }
+
+    public static func months(_ db: Database) throws -> [MonthCount] {
+        try db.fetch(MonthCount.self, "SELECT month, n FROM agg_month ORDER BY month")
+    }
+
+    public static func monthCategories(_ db: Database) throws -> [MonthCategoryCount] {
+        try db.fetch(
+            MonthCategoryCount.self,
+            "SELECT month, category, n FROM agg_month_category ORDER BY month, n DESC, category")
+    }
+
+    /// Streets, largest first (`community` empty).
+    public static func streets(_ db: Database) throws -> [AreaFigures] {
+        try db.fetch(
+            AreaFigures.self,
+            "SELECT '' AS community, \(AreaFigures.Column.list(AreaFigures.Column.allCases.filter { $0 != .community })) FROM agg_street ORDER BY n DESC, street"
+        )
+    }
+
+    /// Communities, grouped under their streets in the streets' order, largest first within each.
+    public static func communities(_ db: Database) throws -> [AreaFigures] {
+        try db.fetch(
+            AreaFigures.self,
+            """
+            SELECT \(AreaFigures.Column.list(prefix: "a.")) FROM agg_area a JOIN agg_street s ON s.street = a.street
+            ORDER BY s.n DESC, a.street, a.n DESC, a.community
+            """)
+    }
+
+    public static func communityCategories(_ db: Database) throws -> [AreaCategoryCount] {
+        try db.fetch(
+            AreaCategoryCount.self,
+            "SELECT street, community, category, n FROM agg_area_category ORDER BY street, community, n DESC, category")
+    }
+
+    /// Every handling figure: by scope, month (the period first), rank, volume, name.
+    public static func handling(_ db: Database) throws -> [HandlingFigures] {
+        try db.fetch(
+            HandlingFigures.self,
+            "SELECT \(HandlingFigures.Column.list()) FROM agg_handling ORDER BY scope, month, rank IS NULL, rank, n DESC, name"
+        )
+    }
+
+    public static func supervisionCount(_ db: Database) throws -> Int {
+        try db.scalar("SELECT count(*) FROM agg_supervision")
+    }
+
+    /// The supervision list: overdue orders first, most overdue first.
+    public static func forEachSupervision(
+        _ db: Database, limit: Int? = nil, _ body: (SupervisionRecord) throws -> Void
+    ) throws {
+        try db.forEach(
+            SupervisionRecord.self,
+            """
+            SELECT \(SupervisionRecord.Column.list()) FROM agg_supervision
+            ORDER BY reason = ? DESC, days_overdue DESC, order_id
+            """ + (limit.map { " LIMIT \($0)" } ?? ""), [SupervisionReason.overdue.rawValue], body)
+    }
+
+    public static func escalationCount(_ db: Database) throws -> Int {
+        try db.scalar("SELECT count(*) FROM agg_escalation")
+    }
+
+    /// The escalation list, oldest first.
+    public static func forEachEscalation(
+        _ db: Database, limit: Int? = nil, _ body: (EscalationRecord) throws -> Void
+    ) throws {
+        try db.forEach(
+            EscalationRecord.self,
+            "SELECT \(EscalationRecord.Column.list()) FROM agg_escalation ORDER BY received_at, order_id"
+                + (limit.map { " LIMIT \($0)" } ?? ""), [], body)
+    }
+
+    /// The data-quality issues, most frequent first.
+    public static func quality(_ db: Database) throws -> [QualityRecord] {
+        try db.fetch(QualityRecord.self, "SELECT issue, n, examples FROM agg_quality ORDER BY n DESC, issue")
+    }
+}

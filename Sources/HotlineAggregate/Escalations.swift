@@ -1,0 +1,61 @@
+import HotlineClassify
+import HotlineCore
+import HotlineIngest
+import HotlineStore
+
+/// The escalation list: orders still unsatisfied after being handled again, either reopened after
+/// an unsatisfied close, or the same caller again on the same matter within `recallDays` of an
+/// unsatisfied close (a recall; detect's repeat-caller signal is another thing).
+struct Escalations {
+    let db: Database
+    let recallDays: Int
+
+    func write() throws {
+        let insert = try db.insert(
+            into: "agg_escalation", EscalationRecord.Column.allCases, conflict: "ON CONFLICT DO NOTHING")
+        func add(
+            _ o: ClassifiedOrder, _ reason: EscalationReason, earlier: [String], received: String, status: String?
+        ) throws {
+            try insert.set(.orderID, o.order.id)
+            try insert.set(.reason, reason.rawValue)
+            try insert.set(.earlier, earlier.joined(separator: "、"))
+            try insert.set(.unit, Handling.place(o.order.unit))
+            try insert.set(.street, Handling.place(o.order.street))
+            try insert.set(.category, o.categoryOrUnclassified)
+            try insert.set(.receivedAt, received)
+            try insert.set(.satisfaction, o.order.satisfaction)
+            try insert.set(.status, status)
+            try insert.run()
+        }
+        let columns: [OrderColumn] = [
+            .id, .unit, .street, .receivedAt, .status, .satisfaction, .closedAt, .reopened, .reopenedAfter, .callerKey,
+        ]
+        // Reopened after an unsatisfied close, and not closed satisfied since.
+        try Classifications.forEachOrder(db, columns: columns, where: "o.reopened = 1") { o in
+            let order = o.order
+            guard Rules.isNotSatisfied(order.reopenedAfter) else { return }
+            guard !Rules.isClosed(order.status) || Rules.isNotSatisfied(order.satisfaction) else { return }
+            try add(o, .reopened, earlier: [], received: order.receivedAt, status: order.status)
+        }
+        // Only a caller with an unsatisfied close can recall: read just their orders, by caller and matter.
+        var group = ""
+        var earlier: [(id: String, day: Int)] = []
+        try Classifications.forEachOrder(
+            db, columns: columns, where: "o.caller_key IN (\(Orders.callersWithUnsatisfiedClose))",
+            orderBy: "o.caller_key, c.category, o.received_at, o.id"
+        ) { o in
+            let order = o.order
+            let key = (order.callerKey ?? "") + "|" + o.categoryOrUnclassified
+            if key != group { (group, earlier) = (key, []) }
+            guard let received = LocalDateTime.stored(order.receivedAt) else { return }
+            let unsatisfiedClose = Rules.isNotSatisfiedClose(status: order.status, satisfaction: order.satisfaction)
+            earlier.removeAll { received.dayNumber - $0.day > recallDays }
+            if !earlier.isEmpty && (unsatisfiedClose || !Rules.isClosed(order.status)) {
+                try add(
+                    o, .recalled, earlier: earlier.map(\.id), received: received.description, status: order.status ?? ""
+                )
+            }
+            if unsatisfiedClose { earlier.append((order.id, received.dayNumber)) }
+        }
+    }
+}

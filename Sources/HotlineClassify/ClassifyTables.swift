@@ -1,0 +1,213 @@
+import HotlineCore
+import HotlineIngest
+import HotlineStore
+
+extension TableName {
+    /// Each order's category, keyed by the order's `seq`, with how it was decided.
+    public static let classified = TableName("classified")
+}
+
+enum ClassifySchema {
+    static let migrations = [
+        Migration(
+            "classify.1-classified",
+            sql: """
+                CREATE TABLE classified(
+                    order_seq INTEGER PRIMARY KEY,
+                    category TEXT NOT NULL,
+                    parent TEXT,
+                    rule TEXT NOT NULL,
+                    keywords TEXT NOT NULL,
+                    run_id INTEGER NOT NULL);
+                """),
+        // How each order was classified (rule, model or left for a person), the model's own answer,
+        // and whether the operator's label looks wrong.
+        Migration(
+            "classify.2-model",
+            sql: """
+                ALTER TABLE classified ADD COLUMN source TEXT;
+                ALTER TABLE classified ADD COLUMN probability REAL;
+                ALTER TABLE classified ADD COLUMN model_category TEXT;
+                ALTER TABLE classified ADD COLUMN model_probability REAL;
+                ALTER TABLE classified ADD COLUMN mislabel INTEGER NOT NULL DEFAULT 0;
+                """),
+    ]
+}
+
+/// How an order's category was decided.
+public enum ClassificationSource: String, StoredCode {
+    /// A keyword rule of the taxonomy.
+    case rule
+    /// The learned model, sure enough.
+    case model
+    /// Neither a confident rule nor a sure model: left for a person (待人工).
+    case manual
+    /// No rule matched and there is no model: the fallback category.
+    case fallback
+
+    public var label: String {
+        switch self {
+        case .rule: "关键词规则"
+        case .model: "模型"
+        case .manual: "待人工"
+        case .fallback: "未匹配规则（归入兜底分类）"
+        }
+    }
+}
+
+/// The columns of `classified`.
+public enum ClassifiedColumn: Int, ColumnSet {
+    case orderSeq, category, parent, rule, keywords, runID, source, probability, modelCategory, modelProbability
+    case mislabel
+}
+
+/// One order's classification as stored.
+public struct ClassificationRecord: FetchableRecord, Sendable, Equatable {
+    public typealias Column = ClassifiedColumn
+
+    public var orderSeq: Int
+    public var category: String
+    public var parent: String?
+    /// `file:line` of the rule that won, or the source's name for an order no rule decided.
+    public var rule: String
+    public var keywords: String
+    public var runID: Int
+    public var source: ClassificationSource?
+    public var probability: Double?
+    public var modelCategory: String?
+    public var modelProbability: Double?
+    public var mislabel: Bool
+
+    public init(_ row: RowReader<Column>) {
+        orderSeq = row.int(.orderSeq)
+        category = row.string(.category)
+        parent = row.text(.parent)
+        rule = row.string(.rule)
+        keywords = row.string(.keywords)
+        runID = row.int(.runID)
+        source = ClassificationSource(stored: row.text(.source))
+        probability = row.optionalDouble(.probability)
+        modelCategory = row.text(.modelCategory)
+        modelProbability = row.optionalDouble(.modelProbability)
+        mislabel = row.bool(.mislabel)
+    }
+}
+
+/// An order with its category (nil when not classified yet).
+public struct ClassifiedOrder: Sendable {
+    public var order: StoredOrder
+    public var category: String?
+    public var parent: String?
+
+    /// The category, or how pages name an order not classified yet.
+    public var categoryOrUnclassified: String { category ?? Values.unclassified }
+}
+
+/// Reads `classified`, alone and beside the orders, for the later stages and the pages.
+public enum Classifications {
+    /// One order's classification, by the order's seq.
+    public static func of(_ db: Database, orderSeq: Int) throws -> ClassificationRecord? {
+        try db.fetchOne(
+            ClassificationRecord.self, "SELECT \(ClassifiedColumn.list()) FROM classified WHERE order_seq = ?",
+            [orderSeq])
+    }
+
+    /// How many orders were classified by each source.
+    public static func countBySource(_ db: Database) throws -> [ClassificationSource: Int] {
+        var out: [ClassificationSource: Int] = [:]
+        for t in try db.fetch(
+            Tally.self, "SELECT coalesce(source, '') AS key, count(*) AS n FROM classified GROUP BY 1")
+        {
+            if let s = ClassificationSource(rawValue: t.key) { out[s] = t.n }
+        }
+        return out
+    }
+
+    /// How many orders some rule, the model or a person's queue placed (all but the fallback).
+    public static func decidedCount(_ db: Database) throws -> Int {
+        try db.scalar("SELECT count(*) FROM classified WHERE rule <> ?", [ClassificationSource.fallback.rawValue])
+    }
+
+    /// Orders with their category: `columns` of each order (alias `o`), then `category` and `parent`.
+    public static func selectOrders(_ columns: [OrderColumn]) -> String {
+        "SELECT \(Orders.columns(columns)), c.category, c.parent FROM orders o LEFT JOIN classified c ON c.order_seq = o.seq"
+    }
+
+    /// Hands each order and its category to `body`, in seq order.
+    ///
+    /// `condition` and `orderBy` may name the order's columns as `o.…` and the category as `c.category`.
+    public static func forEachOrder(
+        _ db: Database, columns: [OrderColumn], where condition: String = "", _ values: [any SQLBindable] = [],
+        orderBy: String = "o.seq", _ body: (ClassifiedOrder) throws -> Void
+    ) throws {
+        let statement = try db.prepare(
+            selectOrders(columns) + (condition.isEmpty ? "" : " WHERE " + condition) + " ORDER BY " + orderBy)
+        try statement.bind(values)
+        let orders = try statement.reader(OrderColumn.self, only: columns)
+        let classes = try statement.reader(ClassifiedColumn.self, only: [.category, .parent])
+        let set = Set(columns)
+        while try statement.step() {
+            try body(
+                ClassifiedOrder(
+                    order: StoredOrder(orders, columns: set), category: classes.text(.category),
+                    parent: classes.text(.parent)))
+        }
+    }
+
+    /// Reads orders with their category in keyset batches of `size` on `db` (a reader connection).
+    public static func batches(
+        _ db: Database, columns: [OrderColumn], size: Int, send: ([ClassifiedOrder]) -> Bool
+    ) throws {
+        let all = columns.contains(.seq) ? columns : [.seq] + columns
+        let statement = try db.prepare(selectOrders(all) + " WHERE o.seq > ? ORDER BY o.seq LIMIT ?")
+        let orders = try statement.reader(OrderColumn.self, only: all)
+        let classes = try statement.reader(ClassifiedColumn.self, only: [.category, .parent])
+        let set = Set(all)
+        var last = Int.min
+        while true {
+            try statement.bind([last, size])
+            var batch: [ClassifiedOrder] = []
+            while try statement.step() {
+                let order = StoredOrder(orders, columns: set)
+                last = order.seq
+                batch.append(
+                    ClassifiedOrder(order: order, category: classes.text(.category), parent: classes.text(.parent)))
+            }
+            if batch.isEmpty || !send(batch) { return }
+        }
+    }
+
+    /// An order whose operator label a very sure prediction contradicts.
+    public struct Mislabel: Sendable {
+        public var orderID: String
+        public var receivedAt: String
+        public var operatorCategory: String?
+        public var modelCategory: String?
+        public var modelProbability: Double
+    }
+
+    /// How many operator labels look wrong.
+    public static func mislabelCount(_ db: Database) throws -> Int {
+        try db.scalar("SELECT count(*) FROM classified WHERE mislabel = 1")
+    }
+
+    /// The likely mislabels, surest first, one at a time.
+    public static func forEachMislabel(_ db: Database, limit: Int? = nil, _ body: (Mislabel) throws -> Void) throws {
+        let columns: [OrderColumn] = [.id, .receivedAt, .operatorCategory]
+        let statement = try db.prepare(
+            """
+            SELECT \(Orders.columns(columns)), c.model_category, c.model_probability
+            FROM classified c JOIN orders o ON o.seq = c.order_seq WHERE c.mislabel = 1
+            ORDER BY c.model_probability DESC, o.id
+            """ + (limit.map { " LIMIT \($0)" } ?? ""))
+        let orders = try statement.reader(OrderColumn.self, only: columns)
+        let classes = try statement.reader(ClassifiedColumn.self, only: [.modelCategory, .modelProbability])
+        while try statement.step() {
+            try body(
+                Mislabel(
+                    orderID: orders.string(.id), receivedAt: orders.string(.receivedAt),
+                    operatorCategory: orders.text(.operatorCategory), modelCategory: classes.text(.modelCategory),
+                    modelProbability: classes.double(.modelProbability)))
+        }
+    }
+}

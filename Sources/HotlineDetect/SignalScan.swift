@@ -1,0 +1,82 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+
+/// One signal's finding: a group of orders that bunch up, why, and a key that names it across runs.
+struct Finding {
+    var signal: Signal
+    /// Names the group and the start of its episode, for a candidate id that stays the same nightly.
+    var key: String
+    /// The finding in words, for the page.
+    var detail: String
+    var seqs: [Int]
+}
+
+/// What every signal shares: the prepared `detect_orders` table, the settings, and a reader of
+/// that table one group at a time. Each signal is an extension in its own file.
+struct SignalScan {
+    let db: Database
+    let settings: DetectSettings
+    let spanDays: Int
+
+    /// The columns a group query returns: the order, its day and caller, the group's key (one or
+    /// two columns) and, for signals that count some orders among all, a 0/1 flag.
+    enum GroupColumn: Int, ColumnSet {
+        case seq, day, caller, key1, key2, flag
+    }
+
+    /// Reads `sql` (whose columns are named as `GroupColumn`) one group at a time, calling `body`
+    /// with the key and the group's events.
+    func groups(
+        _ sql: String, keyColumns: Int, flagged: Bool = false, _ values: [any SQLBindable] = [],
+        body: ([String], Events) throws -> Void
+    ) throws {
+        let statement = try db.prepare(sql)
+        try statement.bind(values)
+        var columns: [GroupColumn] = [.seq, .day, .caller, .key1]
+        if keyColumns > 1 { columns.append(.key2) }
+        if flagged { columns.append(.flag) }
+        let row = try statement.reader(GroupColumn.self, only: columns)
+        let keyOf: [GroupColumn] = keyColumns > 1 ? [.key1, .key2] : [.key1]
+        var key: [String]?
+        var events = Events()
+        var callers: [String: Int] = [:]
+        while try statement.step() {
+            let k = keyOf.map { row.string($0) }
+            if k != key {
+                if let key, events.count > 0 { try body(key, events) }
+                key = k
+                events = Events()
+                callers.removeAll(keepingCapacity: true)
+            }
+            let caller = row.text(.caller).map { c in
+                callers[c]
+                    ?? {
+                        callers[c] = callers.count
+                        return callers.count - 1
+                    }()
+            }
+            events.append(day: row.int(.day), seq: row.int(.seq), caller: caller, flag: flagged && row.bool(.flag))
+        }
+        if let key, events.count > 0 { try body(key, events) }
+    }
+
+    /// A baseline for a group of `total` events: the rate outside the window, over a window.
+    func spread(total: Int, window: Int) -> (Int) -> Double {
+        let outside = Double(max(spanDays - window, window))
+        return { k in Double(max(total - k, 0)) * Double(window) / outside }
+    }
+
+    /// How the page names an order's place: its estate with street and community, else its community.
+    func label(_ seq: Int) throws -> String {
+        try db.scalarText(
+            """
+            SELECT coalesce(place_label, trim(coalesce(street, '') || ' ' || coalesce(community, '')))
+            FROM detect_orders WHERE seq = ?
+            """, [seq]) ?? ""
+    }
+
+    static func format(_ x: Double) -> String {
+        x < 10 ? String(format: "%.1f", x) : String(Int(x.rounded()))
+    }
+}

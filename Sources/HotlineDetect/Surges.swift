@@ -1,0 +1,72 @@
+import HotlineStore
+
+extension SignalScan {
+    /// A category's month in one community far above the community's other months, after scaling by
+    /// how the whole district's month compares with its other months (so 学位 in August is expected).
+    func surges() throws -> [Finding] {
+        let s = settings
+        let months = try db.texts("SELECT DISTINCT month FROM detect_orders ORDER BY month")
+        guard months.count > s.surgeHistory else { return [] }
+        let monthIndex = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
+        var district: [String: [Int]] = [:]
+        var cells: [[String]: [Int]] = [:]
+        try db.forEach(
+            CellCount.self,
+            """
+            SELECT street, community, category, month, count(*) AS n FROM detect_orders WHERE community IS NOT NULL
+            GROUP BY 1, 2, 3, 4
+            """
+        ) { r in
+            guard let m = monthIndex[r.month] else { return }
+            cells[[r.street, r.community, r.category], default: Array(repeating: 0, count: months.count)][m] += r.n
+            district[r.category, default: Array(repeating: 0, count: months.count)][m] += r.n
+        }
+        var findings: [Finding] = []
+        let evidence = try db.prepare(
+            """
+            SELECT seq FROM detect_orders WHERE coalesce(street, '') = ? AND community = ? AND category = ? AND month = ?
+            ORDER BY day, seq
+            """)
+        for (cell, counts) in cells.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            let others = district[cell[2]]!.enumerated().map { $1 - counts[$0] }
+            for (m, k) in counts.enumerated() where k >= s.surgeMin {
+                let history = Double(months.count - 1)
+                let own = Double(counts.reduce(0, +) - k) / history
+                let elsewhere = Double(others.reduce(0, +) - others[m]) / history
+                let season = elsewhere > 0 ? Double(others[m]) / elsewhere : 1
+                let expected = max(own * season, 0.5)
+                guard Double(k) >= s.minRatio * expected, Poisson.tail(atLeast: k, mean: expected) < s.alpha else {
+                    continue
+                }
+                try evidence.bind([cell[0], cell[1], cell[2], months[m]])
+                var seqs: [Int] = []
+                while try evidence.step() { seqs.append(evidence.int(0)) }
+                findings.append(
+                    Finding(
+                        signal: .surge, key: "surge|\(cell[1])|\(cell[2])|\(months[m])",
+                        detail:
+                            "\(cell[1])「\(cell[2])」\(months[m]) 共 \(k) 件，按本社区往月并计季节约 \(Self.format(expected)) 件",
+                        seqs: seqs))
+            }
+        }
+        return findings
+    }
+
+    /// Orders of one category in one community's month.
+    private struct CellCount: FetchableRecord {
+        enum Column: Int, ColumnSet { case street, community, category, month, n }
+        var street: String
+        var community: String
+        var category: String
+        var month: String
+        var n: Int
+
+        init(_ row: RowReader<Column>) {
+            street = row.string(.street)
+            community = row.string(.community)
+            category = row.string(.category)
+            month = row.string(.month)
+            n = row.int(.n)
+        }
+    }
+}
