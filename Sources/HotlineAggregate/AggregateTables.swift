@@ -156,6 +156,8 @@ public enum QualityIssue: String, StoredCode {
     case deadlineOverTwoYears = "deadline_over_two_years"
     case daysNotPositive = "days_not_positive"
     case daysOverAYear = "days_over_a_year"
+    /// A status neither the built-in spellings nor `[map.status]` know: not counted closed or overdue.
+    case unknownStatus = "unknown_status"
 
     public var label: String {
         switch self {
@@ -165,6 +167,7 @@ public enum QualityIssue: String, StoredCode {
         case .deadlineOverTwoYears: "截止时间超过两年"
         case .daysNotPositive: "办理时限为 0 或负数"
         case .daysOverAYear: "办理时限超过 365 天"
+        case .unknownStatus: "办理状态无法识别（未计入办结和超期）"
         }
     }
 }

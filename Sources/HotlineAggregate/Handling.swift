@@ -94,13 +94,21 @@ struct Handling {
             quality[issue] = q
         }
         let supervision = try SupervisionWriter(db: db)
+        let total = try Orders.count(db)
+        let progress = Progress()
+        var done = 0
         try Classifications.forEachOrder(db, columns: Self.columns) { row in
             observe(row)
+            done += 1
+            Log.progress(every: progress, "aggregate: " + Log.count(done, of: total, "orders"))
             let o = row.order
             let unit = Self.place(o.unit)
             let street = Self.place(o.street)
             guard let received = LocalDateTime.stored(o.receivedAt) else { return }
             let isClosed = Rules.isClosed(o.status)
+            // A status no spelling or map knows says nothing about being open: flagged, never overdue.
+            let knownStatus = o.status.map { OrderStatus(rawValue: $0) != nil } ?? true
+            if !knownStatus { flag(.unknownStatus, o.id) }
             var closedAt = o.closedAt.flatMap(LocalDateTime.stored)
             if isClosed && closedAt == nil { flag(.closedWithoutTime, o.id) }
             if let c = closedAt, c < received {
@@ -120,7 +128,7 @@ struct Handling {
                 Key(scope: .street, name: streetID, month: period), Key(scope: .street, name: streetID, month: month),
             ]
             let valid = satisfaction.map { settings.validCallback.contains($0) } == true || flags.contains { $0 != nil }
-            let overdue = !isClosed && now > deadline
+            let overdue = knownStatus && !isClosed && now > deadline
             for key in keys {
                 var t = tallies[key] ?? Tally()
                 t.n += 1
@@ -154,6 +162,7 @@ struct Handling {
                     entry, reason: SupervisionReason.callback(s), days: Self.days(late), satisfaction: s)
             }
         }
+        Log.endProgress()
         try write(tallies, histograms: histograms, names: names.names, months: months.names)
         try Escalations(db: db, recallDays: settings.recallDays).write()
         let insertQuality = try db.insert(into: "agg_quality", QualityRecord.Column.allCases)

@@ -27,23 +27,44 @@ enum Commands {
                 Every setting and file is checked before the first stage changes the store. Each stage
                 commits on its own; the site is replaced only when every stage has succeeded.
                 """,
-            options: [config, store, out], positionals: 0...Int.max, run: runAll),
+            options: [config, store, out], positionals: 0...Int.max, settings: StageGraph.settings, run: runAll),
         Command(
             name: "ingest", arguments: "[<file> ...]", summary: "Read exports (CSV, XLSX, XML) into the store.",
             discussion: """
+                Without files, reads the pipeline's 'inputs'. Each file's kind is told by its first bytes:
+                  CSV   UTF-8 (with or without a byte-order mark) or GBK/GB18030, told apart by the bytes
+                        (UTF-8 first) unless [pipeline] encoding says; a title row above the header is
+                        skipped; quoted fields with commas, quotes and line breaks.
+                  XLSX  the sheet [xlsx] sheet names, else the first; shared and inline strings, numbers,
+                        booleans, formula results, date cells (1900 or 1904 system), omitted cells.
+                  XML   one element per order ([xml] record, else the root's first child), fields as child
+                        elements or attributes, the encoding from the XML declaration.
+                The header names the fields: the usual Chinese names are built in, any other (in any
+                language) is mapped by the column file ([pipeline] columns: field<TAB>header|header); one
+                column may feed several fields, and two columns claiming one field is an error naming both.
+                Dates are read in the year-first forms (2021-03-05 14:22, 2021/3/5, 2021年3月5日) and by the
+                patterns of [ingest] date_formats; a date two ways read differently is rejected as
+                ambiguous. Status, callback, kind, channel and yes/no values are mapped by [map.status] and
+                the like; values nothing maps are kept as written and reported.
                 Orders are upserted by order id; bad rows are reported as file:line: error: reason and kept in
-                the store's rejects table. Without files, reads the pipeline's 'inputs'.
+                the store's rejects table. Each file's mapping (field <- header, headers not used, values no
+                map covers) is printed and kept for 'hotline status'. A file with no accepted row, or more
+                rejected rows than [ingest] max_reject_share, fails the stage and changes nothing.
+                Workbooks and XML from outside are read as hostile: DTDs and entities are refused, and
+                archives that expand too far, are encrypted, corrupt or truncated are refused by name.
                 """,
-            options: [config, store], positionals: 0...Int.max,
+            options: [config, store], positionals: 0...Int.max, settings: IngestStage.settings,
             run: { try runStage(IngestStage.self, $0) }),
         Command(
             name: "classify", arguments: "", summary: "Classify every order in the store by the taxonomy.",
             discussion: "Replaces the previous classification; rerun it after editing the taxonomy.",
-            options: [config, store], positionals: 0...0, run: { try runStage(ClassifyStage.self, $0) }),
+            options: [config, store], positionals: 0...0, settings: ClassifyStage.settings,
+            run: { try runStage(ClassifyStage.self, $0) }),
         Command(
             name: "aggregate", arguments: "", summary: "Count orders by category, month, street and community.",
             discussion: "Uses the pipeline's 'communities' table, if set, for per-10,000-resident rates.",
-            options: [config, store], positionals: 0...0, run: { try runStage(AggregateStage.self, $0) }),
+            options: [config, store], positionals: 0...0, settings: AggregateStage.settings,
+            run: { try runStage(AggregateStage.self, $0) }),
         Command(
             name: "detect", arguments: "",
             summary: "Find the problems that keep coming back, as escalation candidates (提级处理).",
@@ -54,7 +75,7 @@ enum Commands {
                 the same from night to night. Prints the ranked candidates as tab-separated lines; 'hotline
                 explain ID' shows one candidate's evidence.
                 """,
-            options: [config, store], positionals: 0...0,
+            options: [config, store], positionals: 0...0, settings: DetectStage.settings,
             run: {
                 let setup = try Setup($0)
                 try runStage(DetectStage.self, setup)
@@ -63,7 +84,7 @@ enum Commands {
         Command(
             name: "render", arguments: "", summary: "Publish the static site (HTML and CSV) from the aggregates.",
             discussion: "The site is written beside the target folder and swapped in whole.",
-            options: [config, store, out], positionals: 0...0,
+            options: [config, store, out], positionals: 0...0, settings: RenderStage.settings,
             run: {
                 let setup = try Setup($0)
                 let stage = try RenderStage(config: setup.config, paths: setup.paths)
@@ -77,7 +98,7 @@ enum Commands {
                 Fits a character n-gram model on the labelled orders in the store and saves it beside the store
                 (or where [model] file says). Prints the model's path. Deterministic for a given [model] seed.
                 """,
-            options: [config, store], positionals: 0...0,
+            options: [config, store], positionals: 0...0, settings: TrainStage.settings,
             run: {
                 let setup = try Setup($0)
                 let stage = try TrainStage(config: setup.config, paths: setup.paths)
@@ -95,7 +116,7 @@ enum Commands {
                 config, store, OptionSpec(name: "--folds", value: "n", help: "Rounds of cross-validation (default 5)."),
                 OptionSpec(name: "--split", value: "share", help: "Hold out this share (0–1) once instead."),
                 OptionSpec(name: "--csv", value: "dir", help: "Also write metrics.csv and confusion.csv here."),
-            ], positionals: 0...0, run: { try evaluate(Setup($0), options: $0.options) }),
+            ], positionals: 0...0, settings: TrainStage.settings, run: { try evaluate(Setup($0), options: $0.options) }),
         Command(
             name: "status", arguments: "",
             summary: "Show what the store holds, the last stage runs, and which stages are stale and why.",

@@ -13,6 +13,10 @@ public enum HotlineCLI {
             switch try parse(Array(arguments.dropFirst()), commands: commands) {
             case .help(let command):
                 print(helpText(for: command, commands: commands), terminator: "")
+            case .settingsHelp:
+                print(
+                    "Every setting a pipeline file may carry, by section:\n\n" + settingsText(StageGraph.settings),
+                    terminator: "")
             case .version:
                 print(version)
             case .run(let invocation):

@@ -29,6 +29,10 @@ extension Commands {
                     [(r.file as NSString).lastPathComponent, r.encoding]
                         + [r.read, r.inserted, r.updated, r.unchanged, r.rejected].map(\.grouped)
                 })
+            for r in sources where !r.mapping.isEmpty {
+                out += "\nColumns of \((r.file as NSString).lastPathComponent):\n"
+                out += r.mapping.map { "  " + $0 + "\n" }.joined()
+            }
         }
         let runs = try store.recentRuns(limit: 10)
         if !runs.isEmpty {
@@ -109,10 +113,15 @@ extension Commands {
         if let c = classification {
             let parent = c.parent.map { " (under \($0))" } ?? ""
             out += "Our category: \(v(c.category))\(parent)\n"
-            out +=
-                c.rule == ClassificationSource.fallback.rawValue
-                ? "Rule: no rule matched, so the fallback category\n"
-                : "Rule: \(c.rule), keywords found: \(v(c.keywords))\n"
+            // Stores from before sources were recorded name only the rule.
+            let fallback = ClassificationSource.fallback
+            switch c.source ?? (c.rule == fallback.rawValue ? fallback : .rule) {
+            case .fallback: out += "Rule: no rule matched, so the fallback category\n"
+            case .export: out += "Source: the export's own category ([classify] source = export)\n"
+            case .model: out += "Source: the model, \(Format.fixed(c.probability ?? 0, places: 3)) sure\n"
+            case .manual: out += "Source: nobody yet (待人工): no confident rule, the model not sure enough\n"
+            case .rule: out += "Rule: \(c.rule), keywords found: \(v(c.keywords))\n"
+            }
         } else {
             out += "Our category: not classified yet (run 'hotline classify')\n"
         }
@@ -147,7 +156,7 @@ extension Commands {
             out += line + "\n"
         }
         out += "  Order of choice: highest priority, then most keywords found, then the earlier line.\n"
-        let byPeopleOrModel: Set<ClassificationSource?> = [.model, .manual]
+        let byPeopleOrModel: Set<ClassificationSource?> = [.model, .manual, .export]
         if let stored, now.category != stored.category,
             !byPeopleOrModel.contains(ClassificationSource(stored: stored.rule))
         {

@@ -15,6 +15,8 @@ struct Command: Sendable {
     var discussion: String
     var options: [OptionSpec]
     var positionals: ClosedRange<Int>
+    /// The pipeline-file settings the subcommand reads, for its help.
+    var settings: [Setting] = []
     var run: @Sendable (Invocation) throws -> Void
 }
 
@@ -28,6 +30,8 @@ struct Invocation {
 /// What the command line asks for.
 enum Parsed {
     case help(Command?)
+    /// `hotline help settings`: every setting a pipeline file may carry.
+    case settingsHelp
     case version
     case run(Invocation)
 }
@@ -43,6 +47,7 @@ func parse(_ args: [String], commands: [Command]) throws -> Parsed {
     case "help":
         guard args.count <= 2 else { throw HotlineError.usage("'help' takes at most one subcommand") }
         guard args.count == 2 else { return .help(nil) }
+        if args[1] == "settings" { return .settingsHelp }
         guard let c = commands.first(where: { $0.name == args[1] }) else {
             throw HotlineError.usage("unknown subcommand '\(args[1])'")
         }
@@ -113,7 +118,8 @@ func helpText(for command: Command?, commands: [Command]) -> String {
 
             """
         for c in commands { text += "  " + c.name.padding(toLength: 22) + "  " + c.summary + "\n" }
-        return text + "\n  See 'hotline help <subcommand>' for detailed help.\n"
+        return text
+            + "\n  See 'hotline help <subcommand>' for detailed help, 'hotline help settings' for every setting.\n"
     }
     var text = "OVERVIEW: \(command.summary)\n\n"
     if !command.discussion.isEmpty { text += command.discussion + "\n\n" }
@@ -122,7 +128,27 @@ func helpText(for command: Command?, commands: [Command]) -> String {
     for o in command.options {
         text += "  " + "\(o.name) <\(o.value)>".padding(toLength: 22) + "  " + o.help + "\n"
     }
-    return text + "  " + "-h, --help".padding(toLength: 22) + "  Show help information.\n"
+    text += "  " + "-h, --help".padding(toLength: 22) + "  Show help information.\n"
+    if !command.settings.isEmpty {
+        text += "\nSETTINGS (in the pipeline file given by --config):\n" + settingsText(command.settings)
+    }
+    return text
+}
+
+/// Settings by section, each with its type, default and meaning.
+func settingsText(_ settings: [Setting]) -> String {
+    var text = ""
+    var section = ""
+    for s in settings.sorted(by: { ($0.section, $0.key) < ($1.section, $1.key) }) {
+        if s.section != section {
+            section = s.section
+            text += "  [\(section)]\n"
+        }
+        let name = s.isSection ? "value = stored value" : s.key
+        let facts = s.kindDescription + (s.defaultValue.map { "; default \($0)" } ?? "")
+        text += "    \(name) (\(facts))\n      \(s.help)\n"
+    }
+    return text
 }
 
 extension String {

@@ -11,7 +11,21 @@ public struct ClassifySettings: Sendable {
         "The taxonomy: one category a line with its keywords (see Pipelines/taxonomy.tsv).")
     public static let fallback = Setting(
         "classify", "fallback", .text, default: "其他", "The category of an order no rule matches.")
-    public static let all = [taxonomy, fallback]
+    public static let source = Setting(
+        "classify", "source", .choice(Source.allCases.map(\.rawValue)), default: "rules",
+        "What decides an order's category first: the taxonomy's rules (a trained model filling in), the model, or the export's own category (at [model] label_level); the others fill orders it leaves open."
+    )
+    public static let all = [taxonomy, fallback, source]
+
+    /// What decides first.
+    public enum Source: String, CaseIterable, Sendable {
+        /// Confident keyword rules, then the model when there is one (the default).
+        case rules
+        /// The model when it is sure, then the rules; a model is required.
+        case model
+        /// The export's own category; the rules and the model fill orders without one.
+        case export
+    }
 
     /// The taxonomy's path: the setting, else `taxonomy.tsv` beside the pipeline file (or
     /// `Pipelines/taxonomy.tsv` under the working directory when there is no pipeline file).
@@ -40,6 +54,7 @@ public struct ClassifyStage: Stage {
     public let classifier: Classifier
     public let model: LinearModel?
     public let settings: ModelSettings
+    public let source: ClassifySettings.Source
     public let fingerprint: String
     public var batchSize = 512
 
@@ -49,20 +64,26 @@ public struct ClassifyStage: Stage {
         let settings = ModelSettings(config: config)
         let modelPath = settings.path(store: paths.store)
         let model = FileManager.default.fileExists(atPath: modelPath) ? try LinearModel.read(from: modelPath) : nil
+        let source = ClassifySettings.Source(rawValue: config.text(ClassifySettings.source) ?? "") ?? .rules
+        if source == .model && model == nil {
+            throw HotlineError.notReady(
+                "[classify] source = model needs a model at \(modelPath): run 'hotline train' first")
+        }
         self.init(
             classifier: Classifier(taxonomy: taxonomy, fallback: config.text(ClassifySettings.fallback) ?? "其他"),
-            model: model, settings: settings,
+            model: model, settings: settings, source: source,
             fingerprint: Self.fingerprint(of: config, files: [taxonomy.file, modelPath]))
     }
 
     /// A stage with these rules and model, for tests and tools that build them themselves.
     public init(
         classifier: Classifier, model: LinearModel? = nil, settings: ModelSettings = ModelSettings(),
-        fingerprint: String = ""
+        source: ClassifySettings.Source = .rules, fingerprint: String = ""
     ) {
         self.classifier = classifier
         self.model = model
         self.settings = settings
+        self.source = source
         self.fingerprint = fingerprint
     }
 
@@ -76,11 +97,19 @@ public struct ClassifyStage: Stage {
         var mislabel: Bool
     }
 
-    /// Decides one order's category from the rules and, if there is one, the model.
+    /// Decides one order's category: the export's own label first when `source` says so, then the
+    /// rules and, if there is one, the model.
     static func decide(
         title: String, body: String, label: String?, classifier: Classifier, model: LinearModel?,
-        settings: ModelSettings
+        settings: ModelSettings, source: ClassifySettings.Source = .rules
     ) -> Decision {
+        if source == .export, let label, !label.isEmpty {
+            let parent = classifier.taxonomy.rules.first { $0.category == label }?.parent
+            return Decision(
+                classification: Classification(
+                    category: label, parent: parent, rule: ClassificationSource.export.rawValue, keywords: []),
+                source: .export, probability: nil, modelCategory: nil, modelProbability: nil, mislabel: false)
+        }
         let text = title.isEmpty ? body : title + "\n" + body
         let rule = classifier.classify(text)
         guard let model, let top = model.predict(title: title, body: body).first else {
@@ -93,7 +122,8 @@ public struct ClassifyStage: Stage {
         var decision = Decision(
             classification: rule, source: .rule, probability: nil, modelCategory: top.label,
             modelProbability: top.probability, mislabel: mislabel)
-        if confident { return decision }
+        if source == .model && top.probability < settings.threshold && !rule.isFallback { return decision }
+        if confident && source != .model { return decision }
         if top.probability >= settings.threshold {
             let parent = classifier.taxonomy.rules.first { $0.category == top.label }?.parent
             decision.classification = Classification(
@@ -139,9 +169,12 @@ public struct ClassifyStage: Stage {
         let classifier = self.classifier
         let model = self.model
         let settings = self.settings
+        let source = self.source
         let insert = try store.db.insert(into: "classified", ClassifiedColumn.allCases)
         var count = 0
         var sources: [ClassificationSource: Int] = [:]
+        let total = try Orders.count(store.db)
+        let progress = Progress()
         try Pipeline.run(
             label: "classify", depth: 8,
             produce: { send in
@@ -156,7 +189,7 @@ public struct ClassifyStage: Stage {
                             Self.decide(
                                 title: $0.title ?? "", body: $0.content ?? "",
                                 label: settings.label($0.operatorCategory),
-                                classifier: classifier, model: model, settings: settings)
+                                classifier: classifier, model: model, settings: settings, source: source)
                         )
                     }
                 }
@@ -179,11 +212,17 @@ public struct ClassifyStage: Stage {
                     sources[d.source, default: 0] += 1
                 }
                 count += batch.count
-                Log.progress("classify: \(count.grouped) orders")
+                Log.progress(every: progress, "classify: " + Log.count(count, of: total, "orders"))
             })
         Log.endProgress()
         let parts = ClassificationSource.allCases.compactMap { s in
-            sources[s].map { "\($0.grouped) by \(s == .manual ? "nobody (待人工)" : s.rawValue)" }
+            sources[s].map { n -> String in
+                switch s {
+                case .manual: "\(n.grouped) by nobody (待人工)"
+                case .export: "\(n.grouped) by the export's own category"
+                default: "\(n.grouped) by \(s.rawValue)"
+                }
+            }
         }
         return StageCounts(rowsIn: count, rowsOut: count, message: parts.joined(separator: ", "))
     }

@@ -44,6 +44,8 @@ public enum ClassificationSource: String, StoredCode {
     case manual
     /// No rule matched and there is no model: the fallback category.
     case fallback
+    /// The export's own category (`[classify] source = export`).
+    case export
 
     public var label: String {
         switch self {
@@ -51,6 +53,7 @@ public enum ClassificationSource: String, StoredCode {
         case .model: "模型"
         case .manual: "待人工"
         case .fallback: "未匹配规则（归入兜底分类）"
+        case .export: "导出数据自带的分类"
         }
     }
 }

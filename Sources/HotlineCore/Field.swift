@@ -136,19 +136,36 @@ public enum Field: Int, CaseIterable, Sendable {
 
 /// Which column of an export holds which field.
 ///
-/// Built from a header row with the pipeline's own names tried before the built-in synonyms;
-/// the first column that maps to a field wins, later ones are left unmapped.
+/// Built from a header row. A name the pipeline's column file gives wins over the built-in
+/// synonyms, and one name may feed several fields (`title` and `category` both from
+/// `Complaint Type`). Two columns that claim one field with equal right (two built-in synonyms, or
+/// the column file naming both) are a conflict the caller reports, naming both.
 public struct HeaderMap: Sendable {
     /// Column of each field by `Field.rawValue`; -1 where the export has none.
     private var index = [Int](repeating: -1, count: Field.allCases.count)
     public let headers: [String]
+    /// Fields two columns claim with equal right: the field and the columns.
+    public private(set) var conflicts: [(field: Field, columns: [Int])] = []
 
     public init(headers: [String], extra: [Field: [String]] = [:]) {
         self.headers = headers
-        let lookup = Self.fieldNames(extra: extra)
+        let builtIn = Self.fieldNames(extra: [:])
+        let explicit = Self.explicitNames(extra)
+        // For each field, the columns that claim it and with what right (0: the column file, 1: built in).
+        var claims: [Field: [(column: Int, right: Int)]] = [:]
         for (column, header) in headers.enumerated() {
-            guard let field = lookup[Field.headerKey(header)], index[field.rawValue] < 0 else { continue }
-            index[field.rawValue] = column
+            let key = Field.headerKey(header)
+            if let fields = explicit[key] {
+                for field in fields { claims[field, default: []].append((column, 0)) }
+            } else if let field = builtIn[key] {
+                claims[field, default: []].append((column, 1))
+            }
+        }
+        for field in Field.allCases {
+            guard let all = claims[field], let best = all.map(\.right).min() else { continue }
+            let winners = all.filter { $0.right == best }.map(\.column)
+            index[field.rawValue] = winners[0]
+            if winners.count > 1 { conflicts.append((field, winners)) }
         }
     }
 
@@ -166,6 +183,24 @@ public struct HeaderMap: Sendable {
         return lookup
     }
 
+    /// The column file's names, each with every field it feeds.
+    public static func explicitNames(_ extra: [Field: [String]]) -> [String: [Field]] {
+        var out: [String: [Field]] = [:]
+        for field in Field.allCases {
+            for name in extra[field] ?? [] where !(out[Field.headerKey(name)] ?? []).contains(field) {
+                out[Field.headerKey(name), default: []].append(field)
+            }
+        }
+        return out
+    }
+
+    /// The fields a name feeds: the column file's, else the built-in synonym's.
+    public static func fields(named name: String, extra: [Field: [String]]) -> [Field] {
+        let key = Field.headerKey(name)
+        if let fields = explicitNames(extra)[key] { return fields }
+        return fieldNames(extra: [:])[key].map { [$0] } ?? []
+    }
+
     /// The column holding `field`, if any.
     public subscript(field: Field) -> Int? {
         let i = index[field.rawValue]
@@ -179,4 +214,10 @@ public struct HeaderMap: Sendable {
 
     /// Required fields the header lacks.
     public var missingRequired: [Field] { [Field.id, .receivedAt].filter { self[$0] == nil } }
+
+    /// Columns that feed no field.
+    public var unusedColumns: [Int] {
+        let used = Set(index.filter { $0 >= 0 })
+        return headers.indices.filter { !used.contains($0) && !headers[$0].trimmed.isEmpty }
+    }
 }

@@ -19,6 +19,25 @@ public enum Log {
         write("\r\u{1B}[K\(message)")
     }
 
+    /// Draws `message` as the progress line at most five times a second; nothing when not a terminal.
+    ///
+    /// `message` is made only when it is drawn.
+    public static func progress(every: Progress, _ message: @autoclosure () -> String) {
+        guard isTerminal, every.due() else { return }
+        progress(message())
+    }
+
+    /// `n of total (p%)`, for progress lines.
+    public static func count(_ done: Int, of total: Int, _ unit: String) -> String {
+        "\(done.grouped) of \(total.grouped) \(unit)" + share(Int64(done), of: Int64(total))
+    }
+
+    /// ` (p%)`, for progress lines.
+    public static func share(_ done: Int64, of total: Int64) -> String {
+        guard total > 0 else { return "" }
+        return " (\(Int(min(100, done * 100 / total)))%)"
+    }
+
     /// Clears the progress line before a normal message.
     public static func endProgress() {
         guard isTerminal else { return }
@@ -40,5 +59,22 @@ extension Int {
             out.append(c)
         }
         return self < 0 ? "-" + out : out
+    }
+}
+
+/// When a progress line was last drawn, so a loop can redraw it a few times a second at most.
+public final class Progress: @unchecked Sendable {
+    private var last: UInt64 = 0
+
+    public init() {}
+
+    /// Whether a fifth of a second has passed since the last draw (and, if so, marks this one).
+    public func due() -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        guard ns - last >= 200_000_000 else { return false }
+        last = ns
+        return true
     }
 }

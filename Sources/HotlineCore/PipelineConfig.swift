@@ -89,7 +89,7 @@ public struct PipelineConfig: Sendable {
             let value = String(line[line.index(after: eq)...]).trimmed
             guard sections.contains(section) else { continue }
             let id = "\(section).\(key)"
-            guard let setting = config.known[id] else {
+            guard let setting = config.known[id] ?? config.known["\(section).*"] else {
                 if others == .ignored { continue }
                 let known = config.known.values.filter { $0.section == section }.map(\.key).sorted()
                 problem("unknown setting '\(key)' in [\(section)]; known: \(known.joined(separator: ", "))")
@@ -146,6 +146,19 @@ public struct PipelineConfig: Sendable {
 
     /// A date setting.
     public func date(_ setting: Setting) -> LocalDateTime? { text(setting).flatMap(LocalDateTime.parse) }
+
+    /// A date-patterns setting's patterns (checked when the file was read).
+    public func datePatterns(_ setting: Setting) -> [DatePattern]? {
+        text(setting).map { Setting.patterns($0).compactMap(DatePattern.init) }
+    }
+
+    /// Every `key = value` line of a value-map section (`setting.key` is `*`), in file order.
+    public func entries(_ setting: Setting) -> [(key: String, value: String, line: Int)] {
+        let prefix = setting.section + "."
+        return values.filter { $0.key.hasPrefix(prefix) }
+            .map { (String($0.key.dropFirst(prefix.count)), $0.value.value, $0.value.line) }
+            .sorted { $0.2 < $1.2 }
+    }
 
     /// A problem with `setting`, at its line.
     public func problem(_ setting: Setting, _ message: String) -> Diagnostic {

@@ -24,6 +24,11 @@ public struct Setting: Sendable, Hashable {
         case pairs
         /// A date (`2021-12-31`, or a date and time).
         case date
+        /// Date patterns (`M/d/yyyy H:mm | dd.MM.yyyy`), separated by `|` (or by commas when there is no `|`).
+        case datePatterns
+        /// A section of `export value = stored value` lines (its setting's key is `*`): the export's
+        /// values, `|`-separated, mapped to one of `targets` (any text when nil).
+        case valueMap(targets: [String]?)
     }
 
     public let section: String
@@ -75,8 +80,26 @@ public struct Setting: Sendable, Hashable {
             return nil
         case .date:
             return LocalDateTime.parse(value) == nil ? "not a date: '\(value)'" : nil
+        case .datePatterns:
+            let bad = Self.patterns(value).filter { DatePattern($0) == nil }
+            return bad.isEmpty
+                ? nil
+                : "not a date pattern: \(bad.map { "'\($0)'" }.joined(separator: ", ")) (patterns use yyyy, M, MM, MMM, d, dd, H, h, m, s, a; separate them with |)"
+        case .valueMap(let targets):
+            guard let targets else { return nil }
+            return targets.contains(value)
+                ? nil : "maps to '\(value)', which is not one of \(targets.joined(separator: ", "))"
         }
     }
+
+    /// A date-pattern value's patterns.
+    public static func patterns(_ value: String) -> [String] {
+        let parts = value.contains("|") ? value.split(separator: "|") : value.split(separator: ",")
+        return parts.map { String($0).trimmed }.filter { !$0.isEmpty }
+    }
+
+    /// Whether this setting stands for every key of its section (a value map).
+    public var isSection: Bool { key == "*" }
 
     /// A list value's items: split on `,` or `、`, trimmed, empty ones dropped.
     public static func split(_ value: String) -> [String] {
@@ -98,6 +121,8 @@ public struct Setting: Sendable, Hashable {
         case .list: "list"
         case .pairs: "name:number list"
         case .date: "date"
+        case .datePatterns: "date patterns"
+        case .valueMap(let targets): "value map" + (targets.map { " to " + $0.joined(separator: " | ") } ?? "")
         }
     }
 }

@@ -44,11 +44,15 @@ public struct DetectStage: Stage {
         let lastDay = try db.scalar("SELECT max(day) FROM detect_orders")
         let scan = SignalScan(db: db, settings: settings, spanDays: lastDay - firstDay + 1)
         var findings: [Finding] = []
-        findings += try scan.hotspots()
-        findings += try scan.repeatCallers()
-        findings += try scan.massComplaints()
-        findings += try scan.surges()
-        findings += try scan.stuck()
+        let signals: [(Signal, () throws -> [Finding])] = [
+            (.hotspot, scan.hotspots), (.repeatCaller, scan.repeatCallers), (.mass, scan.massComplaints),
+            (.surge, scan.surges), (.stuck, scan.stuck),
+        ]
+        for (i, (signal, find)) in signals.enumerated() {
+            Log.progress("detect: signal \(i + 1) of \(signals.count) (\(signal.label))")
+            findings += try find()
+        }
+        Log.endProgress()
         var counts: [Signal: Int] = [:]
         for finding in findings { counts[finding.signal, default: 0] += 1 }
         let drafts = try CandidateBuilder(db: db, settings: settings).build(from: findings)
@@ -97,6 +101,8 @@ public struct DetectStage: Stage {
         let minChars = settings.massMinChars
         let insert = try db.insert(into: "temp.detect_orders", DetectColumn.allCases)
         var count = 0
+        let total = try Orders.count(db)
+        let progress = Progress()
         try Pipeline.run(
             label: "detect", depth: 8,
             produce: { send in
@@ -138,7 +144,9 @@ public struct DetectStage: Stage {
                     try insert.run()
                     count += 1
                 }
+                Log.progress(every: progress, "detect: reading " + Log.count(count, of: total, "orders"))
             })
+        Log.endProgress()
         return count
     }
 }

@@ -61,6 +61,15 @@ public final class CSVReader: @unchecked Sendable {
         close(fd)
     }
 
+    /// Bytes of the file read so far.
+    public var offset: Int64 { fileOffset + Int64(start) }
+
+    /// The file's size in bytes.
+    public var size: Int64 {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
     /// Skips `count` bytes at the start of the file (a byte-order mark).
     public func skipPrefix(_ count: Int) throws {
         try fill()

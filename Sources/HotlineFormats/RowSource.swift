@@ -15,6 +15,13 @@ public enum SourceRow: Sendable {
 public protocol RowSource: AnyObject {
     /// The next row, or nil at the end.
     func next() throws -> SourceRow?
+    /// How far the reader is: bytes read of the file (or of the sheet's compressed part) and of how
+    /// many, for progress; nil when it cannot tell.
+    var position: (done: Int64, total: Int64)? { get }
+}
+
+extension RowSource {
+    public var position: (done: Int64, total: Int64)? { nil }
 }
 
 extension XLSXReader: RowSource {}
@@ -27,6 +34,8 @@ public final class CSVRowSource: RowSource {
     public init(reader: CSVReader) { self.reader = reader }
 
     public func next() throws -> SourceRow? { try reader.next().map { .bytes($0) } }
+
+    public var position: (done: Int64, total: Int64)? { (reader.offset, reader.size) }
 }
 
 /// The kind of an export, told by its first bytes rather than its name.

@@ -15,6 +15,8 @@ public final class XLSXReader: @unchecked Sendable {
     private let archive: ZipArchive
     private let strings: SharedStrings
     private let stream: XMLStream
+    /// The sheet part's size once inflated.
+    private let sheetBytes: Int64
     private var nextRow = 1
     private var done = false
 
@@ -23,6 +25,7 @@ public final class XLSXReader: @unchecked Sendable {
         archive = try ZipArchive(path: path, display: display, limits: limits)
         do {
             (sheetName, dateSystem, strings, stream) = try Self.open(archive, display: display, sheet: wanted)
+            sheetBytes = archive.entries[stream.part ?? ""]?.size ?? 0
         } catch let error as XMLStreamError {
             throw HotlineError.input([error.diagnostic])
         } catch is SharedStrings.TooLarge {
@@ -92,6 +95,9 @@ public final class XLSXReader: @unchecked Sendable {
             ? try SharedStrings.load(part(sharedStringsPath)) : SharedStrings()
         return (chosen.name, dateSystem, strings, try part(sheetPath))
     }
+
+    /// Bytes of the sheet read, of its size once inflated.
+    public var position: (done: Int64, total: Int64)? { (stream.bytesRead, sheetBytes) }
 
     /// The next row, `.broken` where the sheet's XML breaks off, nil at the end.
     public func next() throws -> SourceRow? {

@@ -12,16 +12,36 @@ public final class XMLRecordReader: @unchecked Sendable {
 
     public let display: String
     private let stream: XMLStream
-    private let lookup: [String: Field]
+    private let extra: [Field: [String]]
+    /// Each element or attribute name seen, with the fields it feeds (none when unused).
+    private var lookup: [String: [Field]] = [:]
     private var record: String?
     private var first = true
     private var done = false
+    /// Each field with the name that fed it first, and the names that fed no field, in order seen.
+    public private(set) var fieldNames: [Field: String] = [:]
+    public private(set) var unusedNames: [String] = []
+    private let fileBytes: Int64
 
     public init(path: String, display: String, record: String?, extra: [Field: [String]]) throws {
         self.display = display
         self.record = record
-        lookup = HeaderMap.fieldNames(extra: extra)
+        self.extra = extra
         stream = try XMLStream(source: FileByteSource(path: path), file: display)
+        fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map { Int64($0) } ?? 0
+    }
+
+    /// Bytes of the file read, of its size.
+    public var position: (done: Int64, total: Int64)? { (stream.bytesRead, fileBytes) }
+
+    /// The fields a name feeds, remembered per name.
+    private func fields(_ name: String) -> [Field] {
+        if let known = lookup[name] { return known }
+        let fields = HeaderMap.fields(named: name, extra: extra)
+        lookup[name] = fields
+        if fields.isEmpty { unusedNames.append(name) }
+        for field in fields where fieldNames[field] == nil { fieldNames[field] = name }
+        return fields
     }
 
     public func next() throws -> SourceRow? {
@@ -48,8 +68,7 @@ public final class XMLRecordReader: @unchecked Sendable {
         var names: [String] = []
         func set(_ name: String, _ value: String) {
             names.append(name)
-            guard let field = lookup[Field.headerKey(name)], fields[field.rawValue].isEmpty else { return }
-            fields[field.rawValue] = value
+            for field in self.fields(name) where fields[field.rawValue].isEmpty { fields[field.rawValue] = value }
         }
         for a in stream.attributes() { set(a.name, a.value) }
         if !stream.isEmptyElement {
@@ -64,8 +83,20 @@ public final class XMLRecordReader: @unchecked Sendable {
         }
         if first {
             first = false
-            let found = Set(names.compactMap { lookup[Field.headerKey($0)] })
-            let missing = [Field.id, .receivedAt].filter { !found.contains($0) }
+            var claimed: [Field: [String]] = [:]
+            var seen = Set<String>()
+            for name in names where seen.insert(name).inserted {
+                for field in self.fields(name) { claimed[field, default: []].append(name) }
+            }
+            if let (field, both) = claimed.first(where: { $0.value.count > 1 }) {
+                throw HotlineError.input([
+                    Diagnostic(
+                        file: display, line: line,
+                        "<\(both[0])> and <\(both[1])> both give \(field.label); name the one to use in the pipeline's column file"
+                    )
+                ])
+            }
+            let missing = [Field.id, .receivedAt].filter { claimed[$0] == nil }
             if !missing.isEmpty {
                 throw HotlineError.input([
                     Diagnostic(

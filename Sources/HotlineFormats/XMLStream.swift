@@ -44,10 +44,14 @@ final class XMLStream {
 
         init(source: ByteSource) { self.source = source }
 
+        /// Bytes handed to libxml2 so far.
+        var consumed: Int64 = 0
+
         func read(_ buffer: UnsafeMutablePointer<CChar>, _ length: Int) -> Int32 {
             do {
                 let raw = UnsafeMutableRawBufferPointer(start: buffer, count: length)
                 let n = try source.read(into: raw)
+                consumed += Int64(n)
                 try guardDeclarations(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
                 return Int32(n)
             } catch {
@@ -147,6 +151,9 @@ final class XMLStream {
         let (message, at) = context.parseError ?? ("malformed XML", line)
         throw XMLStreamError(file: file, part: part, line: at, message: message)
     }
+
+    /// Bytes of the document read so far.
+    var bytesRead: Int64 { context.consumed }
 
     var nodeType: Node { Node(rawValue: xmlTextReaderNodeType(reader)) ?? .other }
     var depth: Int { Int(xmlTextReaderDepth(reader)) }

@@ -16,22 +16,100 @@ public struct IngestSettings: Sendable {
     public static let record = Setting(
         "xml", "record", .text,
         "The element of an XML export that holds one order; the first child of the root when not set.")
-    public static let all = [PipelineConfig.inputs, encoding, columns, sheet, record]
+    public static let dateFormats = Setting(
+        "ingest", "date_formats", .datePatterns,
+        "Date patterns tried after the built-in year-first forms, for every date field (`M/d/yyyy h:mm:ss a | M/d/yyyy H:mm`); a date two patterns read differently is rejected as ambiguous."
+    )
+    public static let receivedFormats = Setting(
+        "ingest", "received_at_formats", .datePatterns, "Date patterns for 受理时间 only, instead of date_formats.")
+    public static let closedFormats = Setting(
+        "ingest", "closed_at_formats", .datePatterns, "Date patterns for 办结时间 only, instead of date_formats.")
+    public static let deadlineFormats = Setting(
+        "ingest", "deadline_at_formats", .datePatterns, "Date patterns for 截止时间 only, instead of date_formats.")
+    public static let maxRejectShare = Setting(
+        "ingest", "max_reject_share", .number(0...1), default: "0.05",
+        "A file with more of its rows rejected than this share (or with no row accepted) fails the run; nothing is published."
+    )
+    /// The value maps: `[map.status]` and so on, a line `export value|other value = stored value` each.
+    public static let valueMaps: [(field: Field, setting: Setting)] = [
+        (.status, map("status", OrderStatus.allCases.map(\.rawValue), "办理状态", "Open|In Progress = 办理中")),
+        (.satisfaction, map("satisfaction", Satisfaction.allCases.map(\.rawValue), "回访满意度", "Satisfied = 满意")),
+        (.kind, map("kind", OrderKind.allCases.map(\.rawValue), "诉求类型", "Complaint = 投诉")),
+        (.channel, map("channel", nil, "诉求渠道", "Phone|Call = 电话")),
+        (.contacted, map("contacted", ["是", "否"], "是否联系", "Y|Yes = 是")),
+        (.resolved, map("resolved", ["是", "否"], "是否解决", "Y|Yes = 是")),
+        (.satisfiedFlag, map("satisfied", ["是", "否"], "是否满意", "Y|Yes = 是")),
+    ]
+    public static let all =
+        [PipelineConfig.inputs, encoding, columns, sheet, record, dateFormats, receivedFormats, closedFormats]
+        + [deadlineFormats, maxRejectShare] + valueMaps.map(\.setting)
+
+    private static func map(_ name: String, _ targets: [String]?, _ label: String, _ example: String) -> Setting {
+        Setting(
+            "map.\(name)", "*", .valueMap(targets: targets),
+            "Values of \(label) as the export writes them, mapped to "
+                + (targets.map { "one of " + $0.joined(separator: ", ") } ?? "the name the pages show")
+                + ": a line `\(example)` each.")
+    }
 
     public var encoding = TextEncoding.auto
     public var sheet: String?
     public var record: String?
     /// Header names per field from the column file, tried before the built-in synonyms.
     public var extraHeaders: [Field: [String]] = [:]
+    /// Patterns for each date field, tried after the built-in forms.
+    public var datePatterns: [Field: [DatePattern]] = [:]
+    public var maxRejectShare = 0.05
+    /// The export's values mapped to stored ones, per field, by the value folded for comparison.
+    public var valueMaps: [Field: [String: String]] = [:]
 
     public init() {}
 
-    /// Reads the settings and the column file they name.
+    /// Reads the settings and the column file they name; a value mapped twice is an error.
     public init(config: PipelineConfig) throws {
         encoding = TextEncoding(rawValue: config.text(Self.encoding) ?? "auto") ?? .auto
         sheet = config.text(Self.sheet)
         record = config.text(Self.record)
         if let path = config.path(Self.columns) { extraHeaders = try ColumnMap.load(path: path) }
+        let all = config.datePatterns(Self.dateFormats) ?? []
+        for (field, setting) in [
+            (Field.receivedAt, Self.receivedFormats), (.closedAt, Self.closedFormats),
+            (.deadlineAt, Self.deadlineFormats),
+        ] {
+            datePatterns[field] = config.datePatterns(setting) ?? all
+        }
+        maxRejectShare = config.number(Self.maxRejectShare)
+        var problems: [Diagnostic] = []
+        for (field, setting) in Self.valueMaps {
+            var map: [String: String] = [:]
+            for entry in config.entries(setting) {
+                for raw in entry.key.split(separator: "|").map({ String($0).trimmed }) where !raw.isEmpty {
+                    let key = Self.fold(raw)
+                    if let earlier = map[key], earlier != entry.value {
+                        problems.append(
+                            Diagnostic(
+                                file: config.file ?? "(defaults)", line: entry.line,
+                                "[\(setting.section)] '\(raw)' is already mapped to \(earlier)"))
+                    }
+                    map[key] = entry.value
+                }
+            }
+            if !map.isEmpty { valueMaps[field] = map }
+        }
+        if !problems.isEmpty { throw HotlineError.settings(problems) }
+    }
+
+    /// A value as maps compare it: without spaces, full-width forms and Latin case folded.
+    static func fold(_ value: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            var v = scalar.value
+            if v == 0x3000 || scalar.properties.isWhitespace { continue }
+            if v >= 0xFF01 && v <= 0xFF5E { v -= 0xFEE0 }
+            if v >= 0x41 && v <= 0x5A { v += 0x20 }
+            out.append(Unicode.Scalar(v) ?? scalar)
+        }
+        return String(out)
     }
 }
 

@@ -3,22 +3,6 @@ import HotlineCore
 import HotlineFormats
 import HotlineStore
 
-/// What ingesting one file did. `read == inserted + updated + unchanged + rejected` always.
-public struct FileSummary: Sendable, Equatable {
-    public var file: String
-    public var encoding: String
-    public var read = 0
-    public var inserted = 0
-    public var updated = 0
-    public var unchanged = 0
-    public var rejected = 0
-
-    public var line: String {
-        "\(file) (\(encoding)): \(read.grouped) rows read = \(inserted.grouped) inserted + \(updated.grouped) updated + "
-            + "\(unchanged.grouped) unchanged + \(rejected.grouped) rejected"
-    }
-}
-
 /// The ingest stage: reads exports into the store in one transaction.
 ///
 /// Each file flows through three Dispatch work items joined by bounded queues: a reader that
@@ -67,6 +51,8 @@ public final class IngestStage: Stage {
         }
     }
 
+    /// Ingests every file in one transaction. A file whose rows are all rejected, or more of them than
+    /// `[ingest] max_reject_share`, fails the run (and so nothing is written or published).
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let salt = try store.salt()
         summaries = []
@@ -77,7 +63,11 @@ public final class IngestStage: Stage {
             forgotten += dropped
             Log.endProgress()
             Log.info("ingest: \(summary.line)")
+            for line in summary.mapping.lines { Log.info("ingest: \(file): \(line)") }
             summaries.append(summary)
+            if let reason = summary.refusal(maxShare: settings.maxRejectShare) {
+                throw HotlineError.refused(file: file, reason: reason)
+            }
         }
         let read = summaries.reduce(0) { $0 + $1.read }
         let rejected = summaries.reduce(0) { $0 + $1.rejected }
@@ -119,7 +109,7 @@ public final class IngestStage: Stage {
     }
 
     private enum Outcome: Sendable {
-        case order(Order)
+        case order(Normalized)
         case reject(Reject)
         case blank
     }
@@ -160,11 +150,12 @@ public final class IngestStage: Stage {
             map = XMLRecordReader.map
             described = "xml"
         }
-        let normalizer = RowNormalizer(map: map, file: key, salt: salt, dateSystem: dateSystem)
+        let normalizer = RowNormalizer(map: map, file: key, salt: salt, settings: settings, dateSystem: dateSystem)
         let forgotten = try writer.forget(file: key)
 
         let batchSize = self.batchSize
         var summary = FileSummary(file: file, encoding: described)
+        let progress = Progress()
         try Pipeline.run(
             label: "ingest", depth: queueDepth,
             produce: { [source = UncheckedSendable(source)] send in
@@ -173,23 +164,26 @@ public final class IngestStage: Stage {
                 while let row = try source.value.next() {
                     batch.append(row)
                     if batch.count == batchSize {
-                        guard send(batch) else { return }
+                        guard send((batch, source.value.position)) else { return }
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
-                if !batch.isEmpty { _ = send(batch) }
+                if !batch.isEmpty { _ = send((batch, source.value.position)) }
             },
             transform: { [encoding] in
                 let decoder = TextDecoder(encoding: encoding)
-                return { batch in batch.map { Self.outcome(of: $0, decoder: decoder, normalizer: normalizer) } }
+                return { batch in
+                    (batch.0.map { Self.outcome(of: $0, decoder: decoder, normalizer: normalizer) }, batch.1)
+                }
             },
             consume: { batch in
-                for outcome in batch {
+                for outcome in batch.0 {
                     switch outcome {
                     case .blank: continue
-                    case .order(let order):
+                    case .order(let normalized):
                         summary.read += 1
-                        switch try writer.upsert(order) {
+                        summary.mapping.count(normalized.unknown)
+                        switch try writer.upsert(normalized.order) {
                         case .inserted: summary.inserted += 1
                         case .updated: summary.updated += 1
                         case .unchanged: summary.unchanged += 1
@@ -198,14 +192,27 @@ public final class IngestStage: Stage {
                         summary.read += 1
                         summary.rejected += 1
                         try writer.insert(reject, file: key)
+                        let diagnostic = Diagnostic(file: file, line: reject.line, reject.message)
+                        if summary.firstRejects.count < 5 { summary.firstRejects.append(diagnostic.description) }
                         if summary.rejected <= printedRejectsPerFile {
                             Log.endProgress()
-                            Log.diagnostic(Diagnostic(file: file, line: reject.line, reject.message))
+                            Log.diagnostic(diagnostic)
                         }
                     }
                 }
-                if summary.read % 50_000 < batch.count { Log.progress("ingest: \(file): \(summary.read.grouped) rows") }
+                Log.progress(
+                    every: progress,
+                    "ingest: \(file): \(summary.read.grouped) rows"
+                        + (batch.1.map { Log.share($0.done, of: $0.total) } ?? ""))
             })
+        if let xml = source as? XMLRecordReader {
+            summary.mapping.fields = xml.fieldNames
+            summary.mapping.unusedHeaders = xml.unusedNames
+        } else {
+            let counted = summary.mapping.unknownValues
+            summary.mapping = MappingReport(map: map)
+            summary.mapping.unknownValues = counted
+        }
         if summary.rejected > printedRejectsPerFile {
             Log.write(
                 "\(file): note: \(summary.rejected - printedRejectsPerFile) more rejected rows not shown; all are in the store's rejects table\n"
@@ -277,6 +284,14 @@ public final class IngestStage: Stage {
             }
             searched += 1
             let map = HeaderMap(headers: cells, extra: extra)
+            if map.isUsable, let conflict = map.conflicts.first {
+                let names = conflict.columns.map { "'\(map.headers[$0])'" }.joined(separator: " and ")
+                throw HotlineError.input([
+                    Diagnostic(
+                        file: file, line: line,
+                        "\(names) both give \(conflict.field.label); name the one to use in the pipeline's column file")
+                ])
+            }
             if map.isUsable {
                 if line > 1 { Log.info("ingest: \(file): header on line \(line), rows above it skipped as a title") }
                 return map

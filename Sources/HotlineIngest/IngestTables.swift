@@ -79,6 +79,8 @@ enum IngestSchema {
                     """)
                 try backfillReopened(db)
             }),
+        // How the last ingest of each file mapped its headers and which values no map covered.
+        Migration("ingest.4-mapping", sql: "ALTER TABLE sources ADD COLUMN mapping TEXT"),
     ]
 
     /// Marks the orders that the history already shows reopened, by the one rule.
@@ -351,7 +353,7 @@ public enum Rejects {
 /// What the last ingest of one file read.
 public struct SourceRecord: FetchableRecord, Sendable {
     public enum Column: Int, ColumnSet {
-        case file, runID, encoding, rowsRead, inserted, updated, unchanged, rejected
+        case file, runID, encoding, rowsRead, inserted, updated, unchanged, rejected, mapping
     }
 
     public var file: String
@@ -361,9 +363,12 @@ public struct SourceRecord: FetchableRecord, Sendable {
     public var updated: Int
     public var unchanged: Int
     public var rejected: Int
+    /// The mapping report's lines.
+    public var mapping: [String]
 
     public init(_ row: RowReader<Column>) {
         file = row.string(.file)
+        mapping = row.string(.mapping).split(separator: "\n").map(String.init)
         encoding = row.string(.encoding)
         read = row.int(.rowsRead)
         inserted = row.int(.inserted)

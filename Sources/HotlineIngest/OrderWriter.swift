@@ -131,6 +131,7 @@ final class OrderWriter {
         try insert.set(.updated, summary.updated)
         try insert.set(.unchanged, summary.unchanged)
         try insert.set(.rejected, summary.rejected)
+        try insert.set(.mapping, summary.mapping.lines.joined(separator: "\n"))
         try insert.run()
     }
 }

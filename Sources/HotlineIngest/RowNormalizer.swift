@@ -9,30 +9,38 @@ public struct Reject: Error, Sendable, Equatable {
     public var raw: String
 }
 
+/// An order made from one row, and the coded values in it that neither the built-in spellings nor
+/// the pipeline's value maps cover.
+public struct Normalized: Sendable {
+    public var order: Order
+    public var unknown: [(field: Field, value: String)]
+}
+
 /// Turns one decoded row into an `Order`, or a `Reject` saying what is wrong with it.
 public struct RowNormalizer: Sendable {
     public let map: HeaderMap
     public let file: String
     public let salt: String
-    /// For workbooks: a date field holding a plain number is an Excel serial in this system.
-    public var dateSystem: ExcelDateSystem?
+    /// How each date field is read: the built-in forms, the pipeline's patterns, Excel serials.
+    public var dates: [Field: DateReader] = [:]
+    /// The pipeline's value maps, by field, keyed by the folded export value.
+    public var valueMaps: [Field: [String: String]] = [:]
 
-    public init(map: HeaderMap, file: String, salt: String, dateSystem: ExcelDateSystem? = nil) {
+    public init(
+        map: HeaderMap, file: String, salt: String, settings: IngestSettings = IngestSettings(),
+        dateSystem: ExcelDateSystem? = nil
+    ) {
         self.map = map
         self.file = file
         self.salt = salt
-        self.dateSystem = dateSystem
+        for field in [Field.receivedAt, .closedAt, .deadlineAt] {
+            dates[field] = DateReader(patterns: settings.datePatterns[field] ?? [], excel: dateSystem)
+        }
+        valueMaps = settings.valueMaps
     }
 
-    /// A date field's value: text in any of the export forms, or in a workbook a serial number.
-    func date(_ text: String) -> LocalDateTime? {
-        if let date = LocalDateTime.parse(text) { return date }
-        guard let dateSystem, let serial = Double(text) else { return nil }
-        return LocalDateTime.fromExcelSerial(serial, system: dateSystem)
-    }
-
-    public func normalize(_ fields: [String], line: Int) -> Result<Order, Reject> {
-        func reject(_ reason: RejectReason, _ message: String) -> Result<Order, Reject> {
+    public func normalize(_ fields: [String], line: Int) -> Result<Normalized, Reject> {
+        func reject(_ reason: RejectReason, _ message: String) -> Result<Normalized, Reject> {
             .failure(Reject(line: line, reason: reason, message: message, raw: maskedRaw(fields)))
         }
         let expected = map.headers.count
@@ -44,27 +52,63 @@ public struct RowNormalizer: Sendable {
             let v = fields[i].trimmed
             return v.isEmpty ? nil : v
         }
-        guard let id = value(.id) else { return reject(.id, "no order id (\(Field.id.label))") }
-        guard let receivedText = value(.receivedAt) else {
-            return reject(.date, "no \(Field.receivedAt.label)")
+        /// A date field's value, or a reject saying it is missing, unreadable or ambiguous.
+        func date(_ field: Field, _ text: String) -> Result<LocalDateTime, Reject> {
+            switch dates[field]?.read(text) ?? DateReader().read(text) {
+            case .date(let d): return .success(d)
+            case .unreadable:
+                return .failure(
+                    Reject(
+                        line: line, reason: .date, message: "unreadable \(field.label) '\(text)'",
+                        raw: maskedRaw(fields)))
+            case .ambiguous(let readings):
+                let read = readings.map { $0.description }.joined(separator: " or ")
+                return .failure(
+                    Reject(
+                        line: line, reason: .date, message: "ambiguous \(field.label) '\(text)': \(read)",
+                        raw: maskedRaw(fields)))
+            }
         }
-        guard let received = date(receivedText) else {
-            return reject(.date, "unreadable \(Field.receivedAt.label) '\(receivedText)'")
+        guard let id = value(.id) else { return reject(.id, "no order id (\(Field.id.label))") }
+        guard let receivedText = value(.receivedAt) else { return reject(.date, "no \(Field.receivedAt.label)") }
+        let received: LocalDateTime
+        switch date(.receivedAt, receivedText) {
+        case .success(let d): received = d
+        case .failure(let r): return .failure(r)
         }
         var order = Order(id: id, receivedAt: received, sourceFile: file, sourceLine: line)
         for (field, path) in [(Field.closedAt, \Order.closedAt), (.deadlineAt, \Order.deadlineAt)] {
             guard let text = value(field) else { continue }
-            guard let value = date(text) else {
-                return reject(.date, "unreadable \(field.label) '\(text)'")
+            switch date(field, text) {
+            case .success(let d): order[keyPath: path] = d
+            case .failure(let r): return .failure(r)
             }
-            order[keyPath: path] = value
+        }
+        var unknown: [(Field, String)] = []
+        /// A coded field's value: the pipeline's map first, then the built-in spellings; a value
+        /// neither knows is kept as written and reported.
+        func coded(_ field: Field, _ normalize: (String) -> String?, known: (String) -> Bool) -> String? {
+            guard let raw = value(field) else { return nil }
+            if let mapped = valueMaps[field]?[IngestSettings.fold(raw)] { return mapped }
+            guard let v = normalize(raw) else { return nil }
+            if !known(v) { unknown.append((field, raw)) }
+            return v
+        }
+        func flag(_ field: Field) -> Bool? {
+            guard let raw = value(field) else { return nil }
+            if let mapped = valueMaps[field]?[IngestSettings.fold(raw)] { return mapped == "是" }
+            guard let v = Values.yesNo(raw) else {
+                unknown.append((field, raw))
+                return nil
+            }
+            return v
         }
         let names = [value(.callerName)].compactMap { $0 }
         func masked(_ field: Field) -> String? {
             value(field).map { PersonalData.mask($0.replacingAll("\r\n", with: "\n"), names: names) }
         }
-        order.channel = value(.channel)
-        order.kind = value(.kind).flatMap(Values.kind)
+        order.channel = value(.channel).map { valueMaps[.channel]?[IngestSettings.fold($0)] ?? $0 }
+        order.kind = coded(.kind, Values.kind) { OrderKind(rawValue: $0) != nil }
         order.district = value(.district)
         order.street = value(.street)
         order.community = value(.community)
@@ -72,12 +116,12 @@ public struct RowNormalizer: Sendable {
         order.title = masked(.title)
         order.content = masked(.content)
         order.unit = value(.unit)
-        order.status = value(.status).flatMap(Values.status)
-        order.satisfaction = value(.satisfaction).flatMap(Values.satisfaction)
+        order.status = coded(.status, Values.status) { OrderStatus(rawValue: $0) != nil }
+        order.satisfaction = coded(.satisfaction, Values.satisfaction) { Satisfaction(rawValue: $0) != nil }
         order.deadlineDays = value(.deadlineDays).flatMap(leadingNumber)
-        order.contacted = value(.contacted).flatMap(Values.yesNo)
-        order.resolved = value(.resolved).flatMap(Values.yesNo)
-        order.satisfiedFlag = value(.satisfiedFlag).flatMap(Values.yesNo)
+        order.contacted = flag(.contacted)
+        order.resolved = flag(.resolved)
+        order.satisfiedFlag = flag(.satisfiedFlag)
         let levels = [Field.category1, .category2, .category3].compactMap(value)
         order.operatorCategory = masked(.category) ?? (levels.isEmpty ? nil : levels.joined(separator: " / "))
         if let phone = value(.phone).flatMap(PersonalData.normalizedPhone) {
@@ -85,7 +129,7 @@ public struct RowNormalizer: Sendable {
         } else if let account = value(.account), !account.isEmpty {
             order.callerKey = String(SHA256.hex(salt + "account:" + account).prefix(32))
         }
-        return .success(order)
+        return .success(Normalized(order: order, unknown: unknown))
     }
 
     /// The row for the rejects table: personal columns blanked, digit runs masked, CSV-joined.

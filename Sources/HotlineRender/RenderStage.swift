@@ -37,9 +37,11 @@ public struct RenderStage: Stage {
         report.summary.values[.generatedAt] = LocalDateTime.now().description
         let files = report.files()
         try publish(files, at: target) { folder in
-            for list in LongList.all {
+            for (i, list) in LongList.all.enumerated() {
+                Log.progress("render: writing \(list.file) (\(i + 1) of \(LongList.all.count) long lists)")
                 try list.write(store.db, to: (folder as NSString).appendingPathComponent(list.file))
             }
+            Log.endProgress()
         }
         return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
     }

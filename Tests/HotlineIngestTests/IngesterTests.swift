@@ -126,7 +126,8 @@ import Testing
                 [Fixtures.exportB], into: store,
                 config: try PipelineConfig.load(path: forced, stages: [IngestStage.self]))
         } throws: { "\($0)".contains("export-b-gbk.csv:") }
-        let right = dir.write("q.conf", "encoding = gb18030\ntaxonomy = \(Fixtures.taxonomy)\n")
+        let right = dir.write(
+            "q.conf", "encoding = gb18030\ntaxonomy = \(Fixtures.taxonomy)\n[ingest]\nmax_reject_share = 0.5\n")
         let s = try IngestStage.ingest(
             [Fixtures.exportB], into: store, config: try PipelineConfig.load(path: right, stages: [IngestStage.self]))
         #expect((s[0].read, s[0].inserted, s[0].rejected) == (8, 7, 1))

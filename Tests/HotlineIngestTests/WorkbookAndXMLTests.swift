@@ -11,7 +11,9 @@ import Testing
     let dir = TemporaryDirectory()
 
     func config(_ text: String = "") -> PipelineConfig {
-        let path = dir.write("p\(text.hashValue).conf", "taxonomy = \(Fixtures.taxonomy)\n" + text)
+        let path = dir.write(
+            "p\(text.hashValue).conf",
+            "taxonomy = \(Fixtures.taxonomy)\n" + text + "\n[ingest]\nmax_reject_share = 0.5\n")
         return try! PipelineConfig.load(path: path, stages: [IngestStage.self])
     }
 

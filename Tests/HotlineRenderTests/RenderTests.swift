@@ -73,7 +73,7 @@ import Testing
             orders.append(o)
         }
         try IngestStage.insert(orders, into: store)
-        let bad = dir.write("a.csv", "工单编号,受理时间\nX1,13912345678\n")
+        let bad = dir.write("a.csv", "工单编号,受理时间\nH0,2021-01-02\nX1,13912345678\n")
         try IngestStage.ingest([bad], into: store, config: config())
         try ClassifyStage.assign(["H0": ("物业管理", nil), "H1": ("物业管理", nil), "H2": ("=cmd|x", nil)], in: store)
         try store.run(AggregateStage(config: config(), paths: paths()))
@@ -81,7 +81,7 @@ import Testing
     }
 
     func config() -> PipelineConfig {
-        let path = dir.write("p.conf", "[pipeline]\nname = 测试<区>\n")
+        let path = dir.write("p.conf", "[pipeline]\nname = 测试<区>\n[ingest]\nmax_reject_share = 1\n")
         return try! PipelineConfig.load(path: path, stages: Self.stages)
     }
 
@@ -144,7 +144,8 @@ import Testing
     @Test func longListsAreStreamedWholeAndShownInPart() throws {
         let s = try store()
         let rows = (1...250).map { "\n,2021-01-0\($0 % 9 + 1)" }.joined()
-        try IngestStage.ingest([dir.write("b.csv", "工单编号,受理时间" + rows + "\n")], into: s, config: config())
+        let file = dir.write("b.csv", "工单编号,受理时间" + rows + "\nH0,2021-01-02\n")
+        try IngestStage.ingest([file], into: s, config: config())
         try s.run(AggregateStage(config: config(), paths: paths()))
         try render(s)
         let csv = try #require(dir.read("site/rejects.csv"))
