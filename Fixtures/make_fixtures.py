@@ -206,10 +206,69 @@ def hostile():
     open(os.path.join(out, "bad-crc.xlsx"), "wb").write(bytes(raw))
 
 
-openpyxl_a()
-xlsxwriter_b()
-openpyxl_1904()
-xlsxwriter_types()
-xml_exports()
-hostile()
-print("fixtures written")
+def hostile_cells():
+    """Rows and cells past the format's limits, shared strings that are not there, a workbook part
+    with broken XML, a bomb that declares its ratio, and a CSV line whose quote never closes."""
+    out = os.path.join(HERE, "hostile")
+    src = os.path.join(HERE, "xlsx", "small-a.xlsx")
+    sheet = "xl/worksheets/sheet2.xml"
+
+    def rewrite(name, change, method=zipfile.ZIP_DEFLATED, source=src):
+        with zipfile.ZipFile(source) as z:
+            parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+        change(parts)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", method) as z:
+            for k, v in parts.items():
+                z.writestr(k, v)
+        open(os.path.join(out, name), "wb").write(buf.getvalue())
+
+    def huge_rows(parts):  # row 9 numbered past any sheet; row 10 with a cell past column XFD
+        xml = parts[sheet]
+        xml = xml.replace(b'<row r="9"', b'<row r="9223372036854775807"', 1)
+        at = xml.index(b'<row r="10"')
+        end = xml.index(b">", at) + 1
+        parts[sheet] = xml[:end] + b'<c r="XFE10" t="inlineStr"><is><t>x</t></is></c>' + xml[end:]
+
+    def bad_strings(parts):  # rows 3 to 6 refer to shared strings that do not exist
+        sheet = "xl/worksheets/sheet1.xml"
+        xml = parts[sheet]
+        for row, index in ((3, b"999999"), (4, b"-1"), (5, b"100000000000000000000"), (6, b"abc")):
+            at = xml.index(b'<row r="%d"' % row)
+            c = xml.index(b't="s"', at)
+            v = xml.index(b"<v>", c) + 3
+            e = xml.index(b"</v>", v)
+            xml = xml[:v] + index + xml[e:]
+        parts[sheet] = xml
+
+    def bad_attribute(parts):  # workbook.xml with an attribute value that never opens its quote
+        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'name="', b"name=", 1)
+
+    rewrite("huge-row-number.xlsx", huge_rows)
+    rewrite("bad-shared-string.xlsx", bad_strings, source=os.path.join(HERE, "xlsx", "small-b.xlsx"))
+    rewrite("bad-attribute.xlsx", bad_attribute)
+
+    # A bomb that says what it is: 64 MiB of one byte, whose directory declares about 1000:1.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for i in zin.infolist():
+            data = zin.read(i.filename)
+            if i.filename == sheet:
+                data = data + b" " * (64 << 20)
+            zout.writestr(i.filename, data)
+    open(os.path.join(out, "declared-bomb.xlsx"), "wb").write(buf.getvalue())
+
+    # A CSV row that opens a quote and never closes it, on a 200 KB line, then a good row.
+    with open(os.path.join(out, "unclosed-quote.csv"), "w", encoding="utf-8") as f:
+        f.write("工单编号,受理时间,诉求内容\n")
+        f.write('Q1,2021-01-01 10:00,"' + "很长" * 35000 + "\n")
+        f.write("Q2,2021-01-02 10:00,路灯坏了\n")
+
+
+if __name__ == "__main__":
+    import sys
+    steps = {f.__name__: f for f in (openpyxl_a, xlsxwriter_b, openpyxl_1904, xlsxwriter_types, xml_exports,
+                                     hostile, hostile_cells)}
+    for name in sys.argv[1:] or list(steps):
+        steps[name]()
+    print("fixtures written")

@@ -38,6 +38,8 @@ public enum StoreProblem: Sendable, Equatable {
     case locked(holder: Int32?)
     /// A migration failed and was rolled back with every other of that open.
     case migration(name: String, reason: String)
+    /// The key file is not the one the store's callers were keyed with.
+    case wrongKey(file: String, problem: String)
 }
 
 /// Why a command failed: each case a kind a caller can tell apart, and the exit code it gives.
@@ -79,6 +81,8 @@ public enum HotlineError: Error, Sendable, CustomStringConvertible {
                 return "store \(path) is in use by another hotline" + (holder.map { " (process \($0))" } ?? "")
             case .migration(let name, let reason):
                 return "store \(path): migration \(name) failed, nothing was changed: \(reason)"
+            case .wrongKey(let file, let problem):
+                return "store \(path) refuses the caller key \(file): \(problem)"
             }
         }
     }

@@ -22,7 +22,7 @@ public struct Order: Sendable, Equatable {
     public var contacted: Bool?
     public var resolved: Bool?
     public var satisfiedFlag: Bool?
-    /// A salted SHA-256 of the caller's phone number: equal for the same caller, never reversible.
+    /// A keyed SHA-256 of the caller's phone number (`CallerKey`): equal for the same caller; the key is not in the store.
     public var callerKey: String?
     public var sourceFile: String
     public var sourceLine: Int

@@ -33,6 +33,27 @@ public enum Rules {
     }
 }
 
+extension Rules {
+    /// How far an order has got: closed beyond open, a later close beyond an earlier one, a callback
+    /// beyond none. Two versions from one export are ordered by this, never by their rows' order.
+    public static func progress(_ state: OrderState) -> (Int, String, Int) {
+        (isClosed(state.status) ? 1 : 0, state.closedAt ?? "", state.satisfaction == nil ? 0 : 1)
+    }
+
+    /// Whether a version of an order should replace the stored one from the same export: the
+    /// further one does, never the later row, and of two equally far ones the content decides
+    /// (`fingerprint`), so the same file read twice, in any row order, ends the same. (A version
+    /// from a later export always replaces one from an earlier export: see the ingest stage.)
+    public static func supersedes(
+        _ incoming: OrderState, fingerprint: String, stored: OrderState, storedFingerprint: String
+    ) -> Bool {
+        let a = progress(incoming)
+        let b = progress(stored)
+        if a != b { return a > b }
+        return fingerprint > storedFingerprint
+    }
+}
+
 /// The part of an order's state the handling rules look at.
 public struct OrderState: Sendable, Equatable {
     public var status: String?

@@ -59,7 +59,8 @@ public enum Places {
             name = estate(inText: title ?? "") ?? estate(inText: content ?? "")
             fromText = name != nil
         }
-        guard let name else { return nil }
+        // A place never carries a person's name: one that masking would change is no place.
+        guard let name, PersonalData.mask(name) == name else { return nil }
         let scope = community.map { "c:\($0)|" } ?? street.map { "s:\($0)|" } ?? "t:"
         return Place(key: scope + key(name), name: name, street: street, community: community, fromText: fromText)
     }
@@ -95,12 +96,29 @@ public enum Places {
                 progress = true
             }
         }
-        var name = ""
+        var name: [Character] = []
         for c in s {
             if c.isASCII || isDigit(c) || addressStops.contains(c) { break }
             name.append(c)
         }
-        return name.count >= 2 ? name : nil
+        // A place ends at its estate word: what follows (王某家门口) is no part of it.
+        if let end = lastSuffixEnd(in: name) { name = Array(name[..<end]) }
+        return name.count >= 2 ? String(name) : nil
+    }
+
+    /// Where the last estate word in `name` ends, if it holds one.
+    static func lastSuffixEnd(in name: [Character]) -> Int? {
+        var best: Int?
+        var i = 0
+        while i < name.count {
+            if let suffix = suffixes.first(where: { matches($0, name, at: i) }) {
+                best = i + suffix.count
+                i += suffix.count
+            } else {
+                i += 1
+            }
+        }
+        return best
     }
 
     /// The length of a leading 广东省, 深圳市, 龙岗区, 横岗街道 or 六约社区, if there is one.

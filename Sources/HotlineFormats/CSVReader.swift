@@ -180,12 +180,15 @@ public final class CSVReader: @unchecked Sendable {
     }
 
     /// Reports the record's first line as malformed and resumes reading right after it.
+    ///
+    /// Only the line's first `maxRecordBytes` are kept, whatever its length, so memory stays bounded
+    /// by the row cap however the quoting runs.
     private func recoverStrayQuote(line recordLine: Int, offset: Int64) throws -> RawRecord {
         var first: [UInt8] = []
         var position = offset
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
         search: while true {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 4096, off_t(position)) }
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 64 << 10, off_t(position)) }
             if n <= 0 { break }
             for i in 0..<n {
                 if chunk[i] == 0x0A || chunk[i] == 0x0D {
@@ -196,7 +199,7 @@ public final class CSVReader: @unchecked Sendable {
                     }
                     break search
                 }
-                first.append(chunk[i])
+                if first.count < maxRecordBytes { first.append(chunk[i]) }
             }
             position += Int64(n)
         }
@@ -212,4 +215,5 @@ public final class CSVReader: @unchecked Sendable {
         return RawRecord(
             line: recordLine, bytes: first, fieldEnds: [first.count], malformed: "a quoted field is never closed")
     }
+
 }

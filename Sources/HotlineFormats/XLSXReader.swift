@@ -117,45 +117,82 @@ public final class XLSXReader: @unchecked Sendable {
         return nil
     }
 
+    /// Excel's limits: a row number or cell reference past them is a broken row, not a trap.
+    static let maxRows = 1_048_576
+    static let maxColumns = 16_384
+
     private func readRow() throws -> SourceRow {
-        let number = stream.attribute("r").flatMap { Int($0) } ?? nextRow
-        nextRow = number + 1
+        var problems: [String] = []
+        let declared = stream.attribute("r")
+        var number = nextRow
+        if let declared {
+            if let n = Int(declared), (1...Self.maxRows).contains(n) {
+                number = n
+            } else {
+                problems.append(
+                    "row number r=\"\(declared.prefix(24))\" is not a row of a sheet (1 to \(Self.maxRows))")
+            }
+        }
+        nextRow = min(number, Self.maxRows) + 1
         var fields: [String] = []
-        if stream.isEmptyElement { return .cells(line: number, fields: []) }
+        if stream.isEmptyElement {
+            return problems.isEmpty ? .cells(line: number, fields: []) : broken(number, problems)
+        }
         let depth = stream.depth
         var nextColumn = 0
         while try stream.read() {
             switch stream.nodeType {
             case .element where stream.nameIs("c"):
-                var referenced: Int?
+                var reference: String?
                 var type: String?
                 stream.forEachAttribute { name, value in
                     guard name[1] == 0 else { return }
                     if name[0] == UInt8(ascii: "r") {
-                        referenced = Self.column(value)
+                        reference = String(cString: value)
                     } else if name[0] == UInt8(ascii: "t") {
                         type = String(cString: value)
                     }
                 }
-                let column = referenced ?? nextColumn
+                var column = nextColumn
+                if let reference {
+                    guard let c = Self.column(reference), c < Self.maxColumns else {
+                        problems.append("cell r=\"\(reference.prefix(24))\" is not a cell of a sheet")
+                        _ = try cellValue(type: type, at: reference)
+                        continue
+                    }
+                    column = c
+                } else if column >= Self.maxColumns {
+                    problems.append("more than \(Self.maxColumns) cells in the row")
+                    _ = try cellValue(type: type, at: "")
+                    continue
+                }
                 nextColumn = column + 1
-                let value = try cellValue(type: type)
-                guard column < 16_384 else { continue }
-                if !value.isEmpty {
-                    if fields.count <= column { fields += Array(repeating: "", count: column + 1 - fields.count) }
-                    fields[column] = value
+                let cell = reference ?? "\(Self.columnName(column))\(number)"
+                switch try cellValue(type: type, at: cell) {
+                case .success(let value):
+                    if !value.isEmpty {
+                        if fields.count <= column { fields += Array(repeating: "", count: column + 1 - fields.count) }
+                        fields[column] = value
+                    }
+                case .failure(let problem): problems.append(problem.message)
                 }
             case .endElement where stream.depth == depth:
-                return .cells(line: number, fields: fields)
+                return problems.isEmpty ? .cells(line: number, fields: fields) : broken(number, problems)
             default: continue
             }
         }
-        return .cells(line: number, fields: fields)
+        return problems.isEmpty ? .cells(line: number, fields: fields) : broken(number, problems)
     }
 
-    /// Reads a `<c>` element's children and returns its value as text.
-    private func cellValue(type: String?) throws -> String {
-        if stream.isEmptyElement { return "" }
+    private func broken(_ row: Int, _ problems: [String]) -> SourceRow {
+        .broken(line: row, message: "\(stream.part ?? "the sheet"): " + problems.prefix(3).joined(separator: "; "))
+    }
+
+    struct CellProblem: Error { var message: String }
+
+    /// Reads a `<c>` element's children and returns its value as text, or what is wrong with it.
+    private func cellValue(type: String?, at cell: String) throws -> Result<String, CellProblem> {
+        if stream.isEmptyElement { return .success("") }
         let depth = stream.depth
         var raw = ""
         var inline = ""
@@ -171,12 +208,32 @@ public final class XLSXReader: @unchecked Sendable {
             }
         }
         switch type {
-        case "s": return Int(raw).flatMap { strings[$0] } ?? ""
-        case "inlineStr": return unescapeExcel(inline)
-        case "b": return raw == "1" ? "TRUE" : "FALSE"
-        case "str", "e", "d": return unescapeExcel(raw)
-        default: return Self.number(raw)
+        case "s":
+            guard let i = Int(raw.trimmed), let text = strings[i] else {
+                return .failure(
+                    CellProblem(
+                        message:
+                            "cell \(cell) refers to shared string '\(raw.prefix(24))', which the workbook does not have"
+                    ))
+            }
+            return .success(text)
+        case "inlineStr": return .success(unescapeExcel(inline))
+        case "b": return .success(raw == "1" ? "TRUE" : "FALSE")
+        case "str", "e", "d": return .success(unescapeExcel(raw))
+        default: return .success(Self.number(raw))
         }
+    }
+
+    /// `0` → `A`, `26` → `AA`.
+    static func columnName(_ column: Int) -> String {
+        var n = column + 1
+        var out = ""
+        while n > 0 {
+            let r = (n - 1) % 26
+            out = String(UnicodeScalar(UInt8(65 + r))) + out
+            n = (n - 1) / 26
+        }
+        return out
     }
 
     /// `13800001111` stays as is, `15.0` becomes `15`; other numbers as Excel wrote them.
@@ -190,7 +247,7 @@ public final class XLSXReader: @unchecked Sendable {
         reference.withCString { $0.withMemoryRebound(to: UInt8.self, capacity: 4) { column($0) } }
     }
 
-    /// The column of a NUL-terminated cell reference.
+    /// The column of a NUL-terminated cell reference (`C7`), nil when it is none.
     static func column(_ reference: UnsafePointer<UInt8>) -> Int? {
         var n = 0
         var letters = 0
@@ -198,6 +255,11 @@ public final class XLSXReader: @unchecked Sendable {
             n = n * 26 + Int(reference[letters] - 64)
             letters += 1
         }
-        return letters == 0 || letters > 3 ? nil : n - 1
+        guard letters > 0, letters <= 3 else { return nil }
+        // The row part: digits only, up to the limit.
+        var digits = 0
+        while reference[letters + digits] >= 48, reference[letters + digits] <= 57 { digits += 1 }
+        guard digits > 0, digits <= 7, reference[letters + digits] == 0 else { return nil }
+        return n - 1
     }
 }

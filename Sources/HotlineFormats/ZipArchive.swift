@@ -47,6 +47,8 @@ final class ZipArchive {
     private let fileSize: Int64
     private(set) var entries: [String: Entry] = [:]
     fileprivate var inflatedTotal: Int64 = 0
+    /// Set when the entries together declare more than `maxTotalBytes`.
+    private var oversized: Int64?
 
     init(path: String, display: String, limits: ZipLimits) throws {
         self.path = path
@@ -55,6 +57,11 @@ final class ZipArchive {
         file = try OwnedDescriptor(path: path)
         fileSize = Int64(lseek(file.fd, 0, SEEK_END))
         try readDirectory()
+        if let oversized {
+            throw fail(
+                "its entries declare \(oversized >> 20) MiB together, over the \(limits.maxTotalBytes >> 20) MiB limit; refused as a possible zip bomb"
+            )
+        }
     }
 
     /// A refusal of the archive, or of one of its parts, naming the file.
@@ -93,6 +100,10 @@ final class ZipArchive {
             directoryOffset = Int64(record.u64(48))
         }
         guard count <= 100_000, directorySize <= 64 << 20 else { throw fail("the archive lists too many entries") }
+        defer {
+            let declared = entries.values.reduce(Int64(0)) { $0 &+ max($1.size, 0) }
+            if declared > limits.maxTotalBytes || declared < 0 { oversized = declared }
+        }
         let directory = try bytes(at: directoryOffset, count: Int(directorySize))
         var p = 0
         for _ in 0..<count {
@@ -140,6 +151,13 @@ final class ZipArchive {
         if entry.flags & 0x0001 != 0 { throw fail("\(name) is encrypted; save the workbook without a password") }
         guard entry.method == 0 || entry.method == 8 else {
             throw fail("\(name) uses compression method \(entry.method); only stored and deflated entries are read")
+        }
+        // Refused up front from the sizes the directory declares; an entry that lies about them is
+        // caught while it inflates.
+        if entry.size > limits.ratioFloor && entry.size > limits.maxRatio * max(entry.compressedSize, 1) {
+            throw fail(
+                "\(name) declares it expands \(entry.size / max(entry.compressedSize, 1)):1, more than \(limits.maxRatio):1; refused as a possible zip bomb",
+                part: name)
         }
         guard entry.size <= limits.maxEntryBytes else {
             throw fail(

@@ -16,12 +16,14 @@ public final class IngestStage: Stage {
     public static let reads: [TableName] = []
     public static let owns: [TableName] = [.orders, .orderHistory, .sources, .rejects]
     public static let migrations = IngestSchema.migrations
-    public static let settings = IngestSettings.all
+    public static let settings = IngestSettings.all + [CallerKey.setting]
 
     public let settings: IngestSettings
     /// The files this run reads, in order.
     public let files: [String]
     public let fingerprint: String
+    /// Where the caller key is.
+    public let keyPath: String
     public var batchSize = 256
     public var queueDepth = 8
     /// Rejects printed per file; all of them are stored.
@@ -37,6 +39,7 @@ public final class IngestStage: Stage {
     public init(config: PipelineConfig, paths: StagePaths) throws {
         settings = try IngestSettings(config: config)
         fingerprint = Self.fingerprint(of: config)
+        keyPath = paths.key ?? CallerKey.path(config: config)
         if !paths.inputs.isEmpty {
             files = paths.inputs
         } else if config.inputs.isEmpty {
@@ -54,12 +57,12 @@ public final class IngestStage: Stage {
     /// Ingests every file in one transaction. A file whose rows are all rejected, or more of them than
     /// `[ingest] max_reject_share`, fails the run (and so nothing is written or published).
     public func run(in store: Store, runID: Int) throws -> StageCounts {
-        let salt = try store.salt()
+        let key = try CallerKey.load(path: keyPath, for: store)
         summaries = []
         let writer = try OrderWriter(db: store.db, runID: runID)
         var forgotten = 0
         for file in files {
-            let (summary, dropped) = try ingest(file: file, salt: salt, writer: writer)
+            let (summary, dropped) = try ingest(file: file, key: key, writer: writer)
             forgotten += dropped
             Log.endProgress()
             Log.info("ingest: \(summary.line)")
@@ -80,10 +83,14 @@ public final class IngestStage: Stage {
             changed: changed)
     }
 
-    /// Ingests `files` into `store` as one run with `config`'s settings; returns what each file did.
+    /// Ingests `files` into `store` as one run with `config`'s settings, the caller key beside the
+    /// store unless `key` names one; returns what each file did.
     @discardableResult
-    public static func ingest(_ files: [String], into store: Store, config: PipelineConfig) throws -> [FileSummary] {
-        let stage = try IngestStage(config: config, paths: StagePaths(store: store.path, inputs: files))
+    public static func ingest(_ files: [String], into store: Store, config: PipelineConfig, key: String? = nil) throws
+        -> [FileSummary]
+    {
+        let paths = StagePaths(store: store.path, inputs: files, key: key ?? store.path + ".key")
+        let stage = try IngestStage(config: config, paths: paths)
         try store.run(stage)
         return stage.summaries
     }
@@ -95,15 +102,19 @@ public final class IngestStage: Stage {
         var summary = FileSummary(file: "(given)", encoding: "")
         try store.runStage(name, fingerprint: "", owns: owns) { runID in
             let writer = try OrderWriter(db: store.db, runID: runID)
-            for order in orders {
+            for var order in orders {
                 summary.read += 1
+                // Each call is one export: orders given without a file come from this run's.
+                if order.sourceFile.isEmpty { order.sourceFile = "(given in run \(runID))" }
                 switch try writer.upsert(order) {
                 case .inserted: summary.inserted += 1
                 case .updated: summary.updated += 1
                 case .unchanged: summary.unchanged += 1
                 }
             }
-            return StageCounts(rowsIn: orders.count, rowsOut: orders.count, changed: [.orders, .orderHistory])
+            try writer.record(summary, key: "(given in run \(runID))")
+            return StageCounts(
+                rowsIn: orders.count, rowsOut: orders.count, changed: [.orders, .orderHistory, .sources])
         }
         return summary
     }
@@ -115,7 +126,7 @@ public final class IngestStage: Stage {
     }
 
     /// Ingests one file; returns what it did and how many of the file's earlier rejects it dropped.
-    private func ingest(file: String, salt: String, writer: OrderWriter) throws -> (FileSummary, Int) {
+    private func ingest(file: String, key callerKey: CallerKey, writer: OrderWriter) throws -> (FileSummary, Int) {
         let extra = settings.extraHeaders
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -150,7 +161,8 @@ public final class IngestStage: Stage {
             map = XMLRecordReader.map
             described = "xml"
         }
-        let normalizer = RowNormalizer(map: map, file: key, salt: salt, settings: settings, dateSystem: dateSystem)
+        let normalizer = RowNormalizer(
+            map: map, file: key, key: callerKey, settings: settings, dateSystem: dateSystem)
         let forgotten = try writer.forget(file: key)
 
         let batchSize = self.batchSize
@@ -238,7 +250,7 @@ public final class IngestStage: Stage {
             line = at
         case .bytes(let record):
             if let problem = record.malformed {
-                let raw = normalizer.maskedRaw([decoder.decodeLossy(record.bytes[...])])
+                let raw = normalizer.maskedRaw(line: decoder.decodeLossy(record.bytes[...]))
                 return .reject(Reject(line: record.line, reason: .malformed, message: problem, raw: raw))
             }
             if record.isBlank { return .blank }

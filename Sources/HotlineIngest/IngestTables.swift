@@ -81,6 +81,15 @@ enum IngestSchema {
             }),
         // How the last ingest of each file mapped its headers and which values no map covered.
         Migration("ingest.4-mapping", sql: "ALTER TABLE sources ADD COLUMN mapping TEXT"),
+        // The order in which exports were first read: a version from a later export replaces one
+        // from an earlier export; reading an earlier export again changes nothing.
+        Migration(
+            "ingest.5-export-order",
+            sql: """
+                ALTER TABLE sources ADD COLUMN sequence INTEGER;
+                UPDATE sources SET sequence = (SELECT count(*) FROM sources s WHERE s.run_id < sources.run_id
+                    OR (s.run_id = sources.run_id AND s.rowid <= sources.rowid));
+                """),
     ]
 
     /// Marks the orders that the history already shows reopened, by the one rule.
@@ -353,7 +362,7 @@ public enum Rejects {
 /// What the last ingest of one file read.
 public struct SourceRecord: FetchableRecord, Sendable {
     public enum Column: Int, ColumnSet {
-        case file, runID, encoding, rowsRead, inserted, updated, unchanged, rejected, mapping
+        case file, runID, encoding, rowsRead, inserted, updated, unchanged, rejected, mapping, sequence
     }
 
     public var file: String

@@ -13,6 +13,8 @@ final class OrderWriter {
     private let previous: Statement
     private let previousReader: RowReader<OrderColumn>
     private let insertHistory: Statement
+    /// Each export's place in the order exports were first read, by its file.
+    private var sequence: [String: Int] = [:]
 
     /// The columns an export sets; `seq` is the store's and `reopened` is decided here.
     private static let written: [OrderColumn] = [
@@ -21,7 +23,7 @@ final class OrderWriter {
         .sourceLine, .fingerprint, .runID, .contacted, .resolved, .satisfiedFlag,
     ]
     private static let stateColumns: [OrderColumn] = [
-        .seq, .fingerprint, .status, .satisfaction, .closedAt, .reopened, .reopenedAfter,
+        .seq, .fingerprint, .status, .satisfaction, .closedAt, .reopened, .reopenedAfter, .sourceFile,
     ]
 
     init(db: Database, runID: Int) throws {
@@ -45,9 +47,22 @@ final class OrderWriter {
             INSERT OR IGNORE INTO order_history(order_seq, status, satisfaction, closed_at, run_id)
             VALUES(?, ?, ?, ?, ?)
             """)
+        for t in try db.fetch(Tally.self, "SELECT file AS key, coalesce(sequence, 0) AS n FROM sources") {
+            sequence[t.key] = t.n
+        }
     }
 
-    /// Inserts a new order; replaces a stored one whose content differs; leaves an identical one.
+    /// The place of `file` among the exports read so far; a file never read before comes last.
+    func place(of file: String) -> Int {
+        if let n = sequence[file] { return n }
+        let n = (sequence.values.max() ?? 0) + 1
+        sequence[file] = n
+        return n
+    }
+
+    /// Inserts a new order; replaces a stored one that `order` supersedes (`Rules.supersedes`: a
+    /// version from another export, or within one export the further version); leaves an identical
+    /// or a less far one.
     ///
     /// A replaced version is kept in `order_history`; when the new version reopens it
     /// (`Rules.isReopening`), the order is marked reopened.
@@ -65,11 +80,20 @@ final class OrderWriter {
         let storedFingerprint = previousReader.string(.fingerprint)
         previous.reset()
         guard storedFingerprint != fingerprint else { return .unchanged }
+        let next = OrderState(
+            status: order.status, satisfaction: order.satisfaction, closedAt: order.closedAt?.description)
+        let incoming = place(of: order.sourceFile)
+        // An export no record remembers counts as the earliest.
+        let earlier = sequence[stored.sourceFile ?? ""] ?? 0
+        guard
+            incoming > earlier
+                || (incoming == earlier
+                    && Rules.supersedes(
+                        next, fingerprint: fingerprint, stored: stored.state, storedFingerprint: storedFingerprint))
+        else { return .unchanged }
         try insertHistory.run([
             stored.seq, stored.status ?? "", stored.satisfaction ?? "", stored.closedAt ?? "", runID,
         ])
-        let next = OrderState(
-            status: order.status, satisfaction: order.satisfaction, closedAt: order.closedAt?.description)
         let (reopened, after) = Reopening.next(
             reopened: stored.reopened, after: stored.reopenedAfter, earlier: stored.state, later: next)
         try updateOrder.bind(Self.written.count + 1, reopened ? 1 : 0)
@@ -132,6 +156,7 @@ final class OrderWriter {
         try insert.set(.unchanged, summary.unchanged)
         try insert.set(.rejected, summary.rejected)
         try insert.set(.mapping, summary.mapping.lines.joined(separator: "\n"))
+        try insert.set(.sequence, place(of: key))
         try insert.run()
     }
 }

@@ -20,19 +20,19 @@ public struct Normalized: Sendable {
 public struct RowNormalizer: Sendable {
     public let map: HeaderMap
     public let file: String
-    public let salt: String
+    public let key: CallerKey
     /// How each date field is read: the built-in forms, the pipeline's patterns, Excel serials.
     public var dates: [Field: DateReader] = [:]
     /// The pipeline's value maps, by field, keyed by the folded export value.
     public var valueMaps: [Field: [String: String]] = [:]
 
     public init(
-        map: HeaderMap, file: String, salt: String, settings: IngestSettings = IngestSettings(),
+        map: HeaderMap, file: String, key: CallerKey, settings: IngestSettings = IngestSettings(),
         dateSystem: ExcelDateSystem? = nil
     ) {
         self.map = map
         self.file = file
-        self.salt = salt
+        self.key = key
         for field in [Field.receivedAt, .closedAt, .deadlineAt] {
             dates[field] = DateReader(patterns: settings.datePatterns[field] ?? [], excel: dateSystem)
         }
@@ -69,6 +69,7 @@ public struct RowNormalizer: Sendable {
                         raw: maskedRaw(fields)))
             }
         }
+        let names = [value(.callerName)].compactMap { $0 }
         guard let id = value(.id) else { return reject(.id, "no order id (\(Field.id.label))") }
         guard let receivedText = value(.receivedAt) else { return reject(.date, "no \(Field.receivedAt.label)") }
         let received: LocalDateTime
@@ -85,62 +86,89 @@ public struct RowNormalizer: Sendable {
             }
         }
         var unknown: [(Field, String)] = []
+        func masked(_ field: Field) -> String? {
+            value(field).map { PersonalData.mask($0.replacingAll("\r\n", with: "\n"), names: names) }
+        }
         /// A coded field's value: the pipeline's map first, then the built-in spellings; a value
         /// neither knows is kept as written and reported.
         func coded(_ field: Field, _ normalize: (String) -> String?, known: (String) -> Bool) -> String? {
             guard let raw = value(field) else { return nil }
             if let mapped = valueMaps[field]?[IngestSettings.fold(raw)] { return mapped }
             guard let v = normalize(raw) else { return nil }
-            if !known(v) { unknown.append((field, raw)) }
+            guard known(v) else {
+                let kept = PersonalData.mask(raw, names: names)
+                unknown.append((field, kept))
+                return kept
+            }
             return v
         }
         func flag(_ field: Field) -> Bool? {
             guard let raw = value(field) else { return nil }
             if let mapped = valueMaps[field]?[IngestSettings.fold(raw)] { return mapped == "是" }
             guard let v = Values.yesNo(raw) else {
-                unknown.append((field, raw))
+                unknown.append((field, PersonalData.mask(raw, names: names)))
                 return nil
             }
             return v
         }
-        let names = [value(.callerName)].compactMap { $0 }
-        func masked(_ field: Field) -> String? {
-            value(field).map { PersonalData.mask($0.replacingAll("\r\n", with: "\n"), names: names) }
-        }
+        // Every text that is stored is masked, the names of places and units too.
         order.channel = value(.channel).map { valueMaps[.channel]?[IngestSettings.fold($0)] ?? $0 }
+            .map { PersonalData.mask($0, names: names) }
         order.kind = coded(.kind, Values.kind) { OrderKind(rawValue: $0) != nil }
-        order.district = value(.district)
-        order.street = value(.street)
-        order.community = value(.community)
+        order.district = masked(.district)
+        order.street = masked(.street)
+        order.community = masked(.community)
         order.address = masked(.address)
         order.title = masked(.title)
         order.content = masked(.content)
-        order.unit = value(.unit)
+        order.unit = masked(.unit)
         order.status = coded(.status, Values.status) { OrderStatus(rawValue: $0) != nil }
         order.satisfaction = coded(.satisfaction, Values.satisfaction) { Satisfaction(rawValue: $0) != nil }
         order.deadlineDays = value(.deadlineDays).flatMap(leadingNumber)
         order.contacted = flag(.contacted)
         order.resolved = flag(.resolved)
         order.satisfiedFlag = flag(.satisfiedFlag)
-        let levels = [Field.category1, .category2, .category3].compactMap(value)
+        let levels = [Field.category1, .category2, .category3].compactMap(masked)
         order.operatorCategory = masked(.category) ?? (levels.isEmpty ? nil : levels.joined(separator: " / "))
         if let phone = value(.phone).flatMap(PersonalData.normalizedPhone) {
-            order.callerKey = String(SHA256.hex(salt + phone).prefix(32))
+            order.callerKey = key.callerKey(phone: phone)
         } else if let account = value(.account), !account.isEmpty {
-            order.callerKey = String(SHA256.hex(salt + "account:" + account).prefix(32))
+            order.callerKey = key.callerKey(account: account)
         }
         return .success(Normalized(order: order, unknown: unknown))
     }
 
-    /// The row for the rejects table: personal columns blanked, digit runs masked, CSV-joined.
+    /// How long a rejected row is kept, in characters.
+    public static let rawLimit = 500
+
+    /// The row for the rejects table: personal columns blanked, every cell masked, CSV-joined and cut
+    /// to `rawLimit` characters.
     public func maskedRaw(_ fields: [String]) -> String {
         let personal = Set([Field.callerName, .phone, .account].compactMap { map[$0] })
         let names = map[.callerName].flatMap { $0 < fields.count ? [fields[$0]] : nil } ?? []
-        return fields.enumerated().map { i, f in
+        let joined = fields.enumerated().map { i, f in
             let cell = personal.contains(i) ? "***" : PersonalData.mask(f, names: names)
             return cell.contains(",") || cell.contains("\"") || cell.contains("\n")
                 ? "\"" + cell.replacingAll("\"", with: "\"\"") + "\"" : cell
         }.joined(separator: ",")
+        return Self.cut(joined, to: Self.rawLimit)
+    }
+
+    /// A line that could not be read as a row (an unclosed quote, an over-long row): split on its
+    /// commas as best it can be, so the caller's columns can still be blanked, then masked and cut.
+    public func maskedRaw(line: String) -> String {
+        maskedRaw(
+            Self.cut(line, to: Self.rawLimit * 4).split(separator: ",", omittingEmptySubsequences: false).map(
+                String.init))
+    }
+
+    /// `text` quoted for a message: masked and cut to 40 characters.
+    static func quote(_ text: String, names: [String]) -> String {
+        "'" + cut(PersonalData.mask(text, names: names), to: 40) + "'"
+    }
+
+    static func cut(_ text: String, to limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 }
 

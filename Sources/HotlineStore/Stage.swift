@@ -33,11 +33,14 @@ public struct StagePaths: Sendable {
     public var out: String
     /// Exports named on the command line; empty when the pipeline's `inputs` are meant.
     public var inputs: [String]
+    /// The caller key file, when not the pipeline's (tests and tools name one beside the store).
+    public var key: String?
 
-    public init(store: String, out: String = "site", inputs: [String] = []) {
+    public init(store: String, out: String = "site", inputs: [String] = [], key: String? = nil) {
         self.store = store
         self.out = out
         self.inputs = inputs
+        self.key = key
     }
 }
 

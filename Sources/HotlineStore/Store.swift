@@ -92,16 +92,6 @@ public final class Store {
         }
     }
 
-    /// The secret salt for hashing phone numbers, made once per store and never published.
-    public func salt() throws -> String {
-        if let salt = try meta("salt") { return salt }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        let salt = bytes.hexString
-        try setMeta("salt", salt)
-        return salt
-    }
-
     // MARK: Stage runs
 
     /// Runs `stage` in one transaction and records it in `runs`, with the tables it changed.

@@ -110,7 +110,7 @@ import Testing
         let first = dir.read("site/communities.csv")
         let again = try runSmall()
         #expect(again.status == 0)
-        #expect(again.stderr.contains("(utf-8): 11 rows read = 0 inserted + 1 updated + 7 unchanged + 3 rejected"))
+        #expect(again.stderr.contains("(utf-8): 11 rows read = 0 inserted + 0 updated + 8 unchanged + 3 rejected"))
         #expect(dir.read("site/communities.csv") == first)
         let status = try hotline(["status", "--store", store])
         #expect(status.status == 0)

@@ -87,12 +87,38 @@ import Testing
         let before = try store.db.rows("SELECT \(columns) FROM orders ORDER BY id")
         let (_, again) = try ingest([Fixtures.exportA, Fixtures.exportB], store: store)
         #expect(again.map(\.inserted) == [0, 0])
-        #expect(again.map(\.updated) == [1, 1])  // GD002 goes back to A's status, then forward to B's.
+        // A's older GD002 does not replace B's: B was read after A, so it is the later export.
+        #expect(again.map(\.updated) == [0, 0])
+        #expect(try store.db.scalar("SELECT count(*) FROM orders WHERE reopened = 1") == 0)
         #expect(again.map(\.rejected) == [3, 1])
         #expect(try store.db.scalar("SELECT count(*) FROM rejects") == 4)
         #expect(try store.db.rows("SELECT \(columns) FROM orders ORDER BY id") == before)
         let (_, onlyB) = try ingest([Fixtures.exportB], store: store)
         #expect((onlyB[0].inserted, onlyB[0].updated, onlyB[0].unchanged) == (0, 0, 7))
+    }
+
+    @Test func twoVersionsInOneExportResolveByProgressWhateverTheirRowOrder() throws {
+        let header = "工单编号,受理时间,办理状态,办结时间,回访满意度\n"
+        let open = "V1,2021-03-01 10:00,办理中,,\n"
+        let closed = "V1,2021-03-01 10:00,已办结,2021-03-04 09:00,满意\n"
+        for (name, rows) in [("closed-last.csv", open + closed), ("closed-first.csv", closed + open)] {
+            let store = try Store(path: dir.file("\(name).sqlite"), stages: [IngestStage.self])
+            let file = dir.write(name, header + rows)
+            let config = try PipelineConfig.load(path: Fixtures.smallConfig, stages: [IngestStage.self])
+            try IngestStage.ingest([file], into: store, config: config)
+            #expect(try store.db.scalarText("SELECT status FROM orders WHERE id = 'V1'") == "已办结", "\(name)")
+            let history = try store.db.scalar("SELECT count(*) FROM order_history")
+            // The same file again: nothing changes, no history is written, nothing is reopened.
+            let again = try IngestStage.ingest([file], into: store, config: config)
+            #expect((again[0].updated, again[0].unchanged) == (0, 2), "\(name)")
+            #expect(try store.db.scalar("SELECT count(*) FROM order_history") == history)
+            #expect(try store.db.scalar("SELECT reopened FROM orders WHERE id = 'V1'") == 0)
+            // A later export that shows it open again reopens it.
+            let later = dir.write("later-\(name)", header + open)
+            try IngestStage.ingest([later], into: store, config: config)
+            #expect(try store.db.scalarText("SELECT status FROM orders WHERE id = 'V1'") == "办理中")
+            #expect(try store.db.scalar("SELECT reopened FROM orders WHERE id = 'V1'") == 1)
+        }
     }
 
     @Test func aFileWithNoHeaderFailsTheStageAndLeavesTheStoreAsItWas() throws {

@@ -17,11 +17,10 @@ import Testing
         return try! PipelineConfig.load(path: path, stages: [IngestStage.self])
     }
 
-    /// A store with a fixed salt, so caller keys can be compared across stores.
+    /// A store keyed with the key every store of this suite shares, so caller keys can be compared.
     func ingest(_ files: [String], config: PipelineConfig, store name: String) throws -> (Store, [FileSummary]) {
         let store = try Store(path: dir.file(name), stages: [IngestStage.self])
-        try store.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('salt', 'fixed')")
-        return (store, try IngestStage.ingest(files, into: store, config: config))
+        return (store, try IngestStage.ingest(files, into: store, config: config, key: dir.file("shared.key")))
     }
 
     static let comparedColumns = """

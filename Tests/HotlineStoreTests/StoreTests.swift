@@ -78,13 +78,13 @@ import Testing
         #expect(try store.tableChanges() == [TableName("orders"): runs[1].id])
     }
 
-    @Test func saltIsMadeOnceAndKept() throws {
+    @Test func metaValuesAreSetReadAndRemoved() throws {
         let dir = TemporaryDirectory()
-        let a = try Store(path: dir.file("s.sqlite")).salt()
-        let b = try Store(path: dir.file("s.sqlite")).salt()
-        #expect(a == b)
-        #expect(a.count == 64)
-        #expect(try Store(path: dir.file("other.sqlite")).salt() != a)
+        let store = try Store(path: dir.file("s.sqlite"))
+        try store.setMeta("k", "v")
+        #expect(try Store(path: dir.file("s.sqlite")).meta("k") == "v")
+        try store.setMeta("k", nil)
+        #expect(try store.meta("k") == nil)
     }
 }
 

@@ -74,10 +74,19 @@ public enum HotlineBinary {
         return dir.appendingPathComponent("hotline")
     }
 
-    public static func run(_ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
+    /// One caller key for every run of the binary in this test process, outside the repository.
+    public static let keyFile = NSTemporaryDirectory() + "hotline-test-\(getpid()).key"
+
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:])
+        throws -> ProcessResult
+    {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["HOTLINE_KEY_FILE"] = keyFile
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe()
         let err = Pipe()
