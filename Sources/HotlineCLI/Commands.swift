@@ -118,6 +118,19 @@ enum Commands {
                 OptionSpec(name: "--csv", value: "dir", help: "Also write metrics.csv and confusion.csv here."),
             ], positionals: 0...0, settings: TrainStage.settings, run: { try evaluate(Setup($0), options: $0.options) }),
         Command(
+            name: "remove", arguments: "",
+            summary: "Remove orders from the store, by id or by the export they came from.",
+            discussion: """
+                With --id, the orders with those ids (comma-separated); with --source, every order whose stored
+                version came from that export, with the export's rejects and record. The removal is recorded in
+                the runs table, and the stages after ingest are stale until the next run. To correct an order,
+                remove it and ingest the corrected export.
+                """,
+            options: [
+                config, store, OptionSpec(name: "--id", value: "ids", help: "Order ids, comma-separated."),
+                OptionSpec(name: "--source", value: "file", help: "An export whose orders to remove."),
+            ], positionals: 0...0, run: { try remove(Setup($0), options: $0.options) }),
+        Command(
             name: "status", arguments: "",
             summary: "Show what the store holds, the last stage runs, and which stages are stale and why.",
             discussion: "", options: [config, store], positionals: 0...0, run: { try status(Setup($0)) }),
@@ -152,9 +165,22 @@ enum Commands {
                     ? invocation.arguments : [])
         }
 
-        /// The store with every stage's migrations.
+        /// The store with every stage's migrations; opened for writing, it is locked for this process.
         func openStore(create: Bool = true, readOnly: Bool = false) throws -> Store {
-            try Store(path: paths.store, migrations: StageGraph.migrations, create: create, readOnly: readOnly)
+            if !readOnly && (create || FileManager.default.fileExists(atPath: paths.store)) {
+                try Locks.hold(paths.store)
+            }
+            return try Store(path: paths.store, migrations: StageGraph.migrations, create: create, readOnly: readOnly)
+        }
+    }
+
+    /// The stores this process has locked, held until it ends.
+    enum Locks {
+        nonisolated(unsafe) private static var held: [String: StoreLock] = [:]
+
+        static func hold(_ store: String) throws {
+            let key = URL(fileURLWithPath: store).standardizedFileURL.path
+            if held[key] == nil { held[key] = try StoreLock(store: key) }
         }
     }
 
@@ -176,8 +202,10 @@ enum Commands {
             )
         }
         let counts = try store.run(stage)
+        // What ingest did is said once it has committed.
+        if let ingest = stage as? IngestStage { for line in ingest.report { Log.info("ingest: \(line)") } }
         switch S.name {
-        case .ingest, .train: break
+        case .ingest, .train, .remove: break
         case .render: Log.info("render: site published at \(counts.message ?? "")")
         case .classify:
             let detail = counts.message.flatMap { $0.isEmpty ? nil : ": " + $0 } ?? ""
@@ -208,6 +236,19 @@ enum Commands {
         hotline_release_free_memory()
         try run(render, in: store)
         print(render.index)
+    }
+
+    /// `hotline remove`: orders out of the store, by id or by export.
+    static func remove(_ setup: Setup, options: [String: String]) throws {
+        let ids = Setting.split(options["--id"] ?? "")
+        let sources = options["--source"].map { [$0] } ?? []
+        guard !ids.isEmpty || !sources.isEmpty else {
+            throw HotlineError.usage("'hotline remove' needs --id or --source")
+        }
+        let store = try setup.openStore(create: false)
+        let (removed, missing) = try IngestStage.remove(ids: ids, sources: sources, from: store)
+        Log.info("remove: \(removed) order(s) removed; run 'hotline run' to bring the later stages up to date")
+        if !missing.isEmpty { Log.warning("not in the store: \(missing.joined(separator: ", "))") }
     }
 
     /// The current candidates as tab-separated lines, for `hotline detect`.

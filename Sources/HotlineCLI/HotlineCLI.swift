@@ -5,8 +5,11 @@ import HotlineStore
 /// The `hotline` command line.
 public enum HotlineCLI {
     public static let version = "0.1.0"
+    /// The exit code when another hotline holds the store (EX_TEMPFAIL: try again later).
+    public static let locked: Int32 = 75
 
-    /// Runs the command line and returns the exit code: 0 done, 1 failed, 64 usage error.
+    /// Runs the command line and returns the exit code: 0 done, 1 failed, 64 usage error, 75 the
+    /// store is in use by another hotline.
     public static func main(_ arguments: [String]) -> Int32 {
         let commands = Commands.table
         do {
@@ -23,6 +26,9 @@ public enum HotlineCLI {
                 try invocation.command.run(invocation)
             }
             return 0
+        } catch HotlineError.store(let path, .locked(let holder)) {
+            Log.write("Error: \(HotlineError.store(path: path, .locked(holder: holder)))\n")
+            return locked
         } catch HotlineError.usage(let message) {
             Log.write("Error: \(message)\nUsage: hotline <subcommand> [options]; see 'hotline --help'.\n")
             return 64

@@ -47,6 +47,13 @@ public struct Taxonomy: Sendable {
             let trimmedLine = String(raw).trimmed
             if trimmedLine.isEmpty || trimmedLine.hasPrefix("#") { continue }
             let cells = raw.split(separator: "\t", omittingEmptySubsequences: false).map { String($0).trimmed }
+            if cells.count == 1, trimmedLine.contains(where: { $0 == " " || $0 == "\u{3000}" }) {
+                problems.append(
+                    Diagnostic(
+                        file: file, line: line,
+                        "the columns are separated by spaces, not tabs; separate 分类, 上级, 关键词 … with a tab"))
+                continue
+            }
             if rules.isEmpty && problems.isEmpty && ["分类", "category"].contains(cells[0].lowercased()) { continue }
             guard cells.count <= 5 else {
                 problems.append(

@@ -30,6 +30,16 @@ public struct IngestSettings: Sendable {
         "ingest", "max_reject_share", .number(0...1), default: "0.05",
         "A file with more of its rows rejected than this share (or with no row accepted) fails the run; nothing is published."
     )
+    public static let earliest = Setting(
+        "ingest", "earliest", .date, default: "2000-01-01",
+        "A 受理时间 or 办结时间 before this is rejected as implausible.")
+    public static let latest = Setting(
+        "ingest", "latest", .date,
+        "A 受理时间 or 办结时间 after this is rejected as implausible; default: the day after the run.")
+    public static let strict = Setting(
+        "ingest", "strict", .choice(["false", "true"]), default: "false",
+        "With true, a file that is no export at all (no header naming any field) fails the run; by default it is reported and skipped, and the run fails only when nothing else was read."
+    )
     /// The value maps: `[map.status]` and so on, a line `export value|other value = stored value` each.
     public static let valueMaps: [(field: Field, setting: Setting)] = [
         (.status, map("status", OrderStatus.allCases.map(\.rawValue), "办理状态", "Open|In Progress = 办理中")),
@@ -42,7 +52,7 @@ public struct IngestSettings: Sendable {
     ]
     public static let all =
         [PipelineConfig.inputs, encoding, columns, sheet, record, dateFormats, receivedFormats, closedFormats]
-        + [deadlineFormats, maxRejectShare] + valueMaps.map(\.setting)
+        + [deadlineFormats, maxRejectShare, earliest, latest, strict] + valueMaps.map(\.setting)
 
     private static func map(_ name: String, _ targets: [String]?, _ label: String, _ example: String) -> Setting {
         Setting(
@@ -60,6 +70,9 @@ public struct IngestSettings: Sendable {
     /// Patterns for each date field, tried after the built-in forms.
     public var datePatterns: [Field: [DatePattern]] = [:]
     public var maxRejectShare = 0.05
+    /// Received and closed times outside this are rejected.
+    public var plausible: ClosedRange<LocalDateTime> = LocalDateTime(year: 2000, month: 1, day: 1)...Self.tomorrow()
+    public var strict = false
     /// The export's values mapped to stored ones, per field, by the value folded for comparison.
     public var valueMaps: [Field: [String: String]] = [:]
 
@@ -79,6 +92,14 @@ public struct IngestSettings: Sendable {
             datePatterns[field] = config.datePatterns(setting) ?? all
         }
         maxRejectShare = config.number(Self.maxRejectShare)
+        let first = config.date(Self.earliest) ?? LocalDateTime(year: 2000, month: 1, day: 1)
+        let last =
+            config.date(Self.latest).map { LocalDateTime(dayNumber: $0.dayNumber, seconds: 86_399) } ?? Self.tomorrow()
+        guard first <= last else {
+            throw HotlineError.settings([config.problem(Self.latest, "is before [ingest] earliest")])
+        }
+        plausible = first...last
+        strict = config.text(Self.strict) == "true"
         var problems: [Diagnostic] = []
         for (field, setting) in Self.valueMaps {
             var map: [String: String] = [:]
@@ -97,6 +118,16 @@ public struct IngestSettings: Sendable {
             if !map.isEmpty { valueMaps[field] = map }
         }
         if !problems.isEmpty { throw HotlineError.settings(problems) }
+    }
+
+    /// The end of the day after today, by the machine's clock.
+    static func tomorrow() -> LocalDateTime {
+        var t = time(nil)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        let today = LocalDateTime(
+            year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday))
+        return LocalDateTime(dayNumber: today.dayNumber + 1, seconds: 86_399)
     }
 
     /// A value as maps compare it: without spaces, full-width forms and Latin case folded.

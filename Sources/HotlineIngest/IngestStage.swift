@@ -34,6 +34,16 @@ public final class IngestStage: Stage {
     public var zipLimits = ZipLimits()
     /// What each file's ingest did, once `run` has returned.
     public private(set) var summaries: [FileSummary] = []
+    /// Files skipped as no export at all, once `run` has returned.
+    public private(set) var skipped: [Diagnostic] = []
+
+    /// A file in which no row names any field: no export, perhaps a stray file among them.
+    struct NotAnExport: Error { var diagnostic: Diagnostic }
+
+    /// What each file did, and how its columns were read, for the log once the run has committed.
+    public var report: [String] {
+        summaries.flatMap { s in [s.line] + s.mapping.lines.map { "\(s.file): \($0)" } }
+    }
 
     /// The files named on the command line, else the pipeline's `inputs`.
     public init(config: PipelineConfig, paths: StagePaths) throws {
@@ -59,19 +69,31 @@ public final class IngestStage: Stage {
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let key = try CallerKey.load(path: keyPath, for: store)
         summaries = []
+        skipped = []
         let writer = try OrderWriter(db: store.db, runID: runID)
         var forgotten = 0
         for file in files {
-            let (summary, dropped) = try ingest(file: file, key: key, writer: writer)
-            forgotten += dropped
+            let summary: FileSummary
+            do {
+                let (read, dropped) = try ingest(file: file, key: key, writer: writer)
+                summary = read
+                forgotten += dropped
+            } catch let stray as NotAnExport where !settings.strict {
+                // A stray file among the exports is reported and skipped, unless nothing else is read.
+                Log.endProgress()
+                Log.warning("\(stray.diagnostic); skipped: it is no export ([ingest] strict = true fails the run)")
+                skipped.append(stray.diagnostic)
+                continue
+            } catch let stray as NotAnExport {
+                throw HotlineError.input([stray.diagnostic])
+            }
             Log.endProgress()
-            Log.info("ingest: \(summary.line)")
-            for line in summary.mapping.lines { Log.info("ingest: \(file): \(line)") }
             summaries.append(summary)
             if let reason = summary.refusal(maxShare: settings.maxRejectShare) {
                 throw HotlineError.refused(file: file, reason: reason)
             }
         }
+        if summaries.isEmpty && !skipped.isEmpty { throw HotlineError.input(skipped) }
         let read = summaries.reduce(0) { $0 + $1.read }
         let rejected = summaries.reduce(0) { $0 + $1.rejected }
         var changed: Set<TableName> = [.sources]
@@ -93,6 +115,42 @@ public final class IngestStage: Stage {
         let stage = try IngestStage(config: config, paths: paths)
         try store.run(stage)
         return stage.summaries
+    }
+
+    /// Removes orders from the store, by id or by the export their stored version came from (that
+    /// export's rejects and record go too), as a run of its own; the stages after ingest are then
+    /// stale. Returns how many orders went, and the ids that were not there.
+    public static func remove(ids: [String], sources: [String], from store: Store) throws -> (
+        orders: Int, missing: [String]
+    ) {
+        var removed = 0
+        var missing: [String] = []
+        try store.runStage(.remove, fingerprint: "", owns: owns) { _ in
+            let db = store.db
+            let history = try db.prepare(
+                "DELETE FROM order_history WHERE order_seq = (SELECT seq FROM orders WHERE id = ?)")
+            let order = try db.prepare("DELETE FROM orders WHERE id = ?")
+            for id in ids {
+                try history.run([id])
+                try order.run([id])
+                if db.changes == 0 { missing.append(id) } else { removed += 1 }
+            }
+            for source in sources {
+                let key = URL(fileURLWithPath: source).standardizedFileURL.path
+                try db.execute(
+                    "DELETE FROM order_history WHERE order_seq IN (SELECT seq FROM orders WHERE source_file = ?)", [key]
+                )
+                try db.execute("DELETE FROM orders WHERE source_file = ?", [key])
+                removed += db.changes
+                try db.execute("DELETE FROM rejects WHERE file = ?", [key])
+                try db.execute("DELETE FROM sources WHERE file = ?", [key])
+            }
+            return StageCounts(
+                rowsIn: ids.count + sources.count, rowsOut: removed,
+                message: "removed \(removed) order(s)"
+                    + (missing.isEmpty ? "" : "; not in the store: \(missing.joined(separator: ", "))"))
+        }
+        return (removed, missing)
     }
 
     /// Stores orders given as values, as one ingest run, upserted as an export's rows would be:
@@ -318,11 +376,10 @@ public final class IngestStage: Stage {
                     "the header has no column for \(missing); map it in the pipeline's column file")
             ])
         }
-        throw HotlineError.input([
-            Diagnostic(
-                file: file, line: 1,
-                "no header row naming \(Field.id.label) and \(Field.receivedAt.label) in the first \(headerSearchRows) rows"
-            )
-        ])
+        let diagnostic = Diagnostic(
+            file: file, line: 1,
+            "no header row naming \(Field.id.label) and \(Field.receivedAt.label) in the first \(headerSearchRows) rows"
+        )
+        throw NotAnExport(diagnostic: diagnostic)
     }
 }

@@ -25,6 +25,8 @@ public struct RowNormalizer: Sendable {
     public var dates: [Field: DateReader] = [:]
     /// The pipeline's value maps, by field, keyed by the folded export value.
     public var valueMaps: [Field: [String: String]] = [:]
+    /// Received and closed times outside this are rejected as implausible.
+    public var plausible: ClosedRange<LocalDateTime>
 
     public init(
         map: HeaderMap, file: String, key: CallerKey, settings: IngestSettings = IngestSettings(),
@@ -37,6 +39,7 @@ public struct RowNormalizer: Sendable {
             dates[field] = DateReader(patterns: settings.datePatterns[field] ?? [], excel: dateSystem)
         }
         valueMaps = settings.valueMaps
+        plausible = settings.plausible
     }
 
     public func normalize(_ fields: [String], line: Int) -> Result<Normalized, Reject> {
@@ -52,24 +55,36 @@ public struct RowNormalizer: Sendable {
             let v = fields[i].trimmed
             return v.isEmpty ? nil : v
         }
-        /// A date field's value, or a reject saying it is missing, unreadable or ambiguous.
+        let names = [value(.callerName)].compactMap { $0 }
+        /// A date field's value, or a reject saying it is missing, unreadable, implausible or ambiguous
+        /// (the text it quotes cut to what a date can hold: a name written there must not reach a page).
         func date(_ field: Field, _ text: String) -> Result<LocalDateTime, Reject> {
+            let quoted = Self.quote(text, names: names)
             switch dates[field]?.read(text) ?? DateReader().read(text) {
-            case .date(let d): return .success(d)
+            case .date(let d) where field == .deadlineAt || plausible.contains(d): return .success(d)
+            case .date(let d):
+                let side =
+                    d < plausible.lowerBound
+                    ? "before \(plausible.lowerBound.description.prefix(10))"
+                    : "after \(plausible.upperBound.description.prefix(10))"
+                return .failure(
+                    Reject(
+                        line: line, reason: .date,
+                        message: "implausible \(field.label) \(d.description): \(side) ([ingest] earliest and latest)",
+                        raw: maskedRaw(fields)))
             case .unreadable:
                 return .failure(
                     Reject(
-                        line: line, reason: .date, message: "unreadable \(field.label) '\(text)'",
+                        line: line, reason: .date, message: "unreadable \(field.label) \(quoted)",
                         raw: maskedRaw(fields)))
             case .ambiguous(let readings):
                 let read = readings.map { $0.description }.joined(separator: " or ")
                 return .failure(
                     Reject(
-                        line: line, reason: .date, message: "ambiguous \(field.label) '\(text)': \(read)",
+                        line: line, reason: .date, message: "ambiguous \(field.label) \(quoted): \(read)",
                         raw: maskedRaw(fields)))
             }
         }
-        let names = [value(.callerName)].compactMap { $0 }
         guard let id = value(.id) else { return reject(.id, "no order id (\(Field.id.label))") }
         guard let receivedText = value(.receivedAt) else { return reject(.date, "no \(Field.receivedAt.label)") }
         let received: LocalDateTime
@@ -146,8 +161,10 @@ public struct RowNormalizer: Sendable {
     public func maskedRaw(_ fields: [String]) -> String {
         let personal = Set([Field.callerName, .phone, .account].compactMap { map[$0] })
         let names = map[.callerName].flatMap { $0 < fields.count ? [fields[$0]] : nil } ?? []
+        let dates = Set([Field.receivedAt, .closedAt, .deadlineAt].compactMap { map[$0] })
         let joined = fields.enumerated().map { i, f in
-            let cell = personal.contains(i) ? "***" : PersonalData.mask(f, names: names)
+            let masked = PersonalData.mask(f, names: names)
+            let cell = personal.contains(i) ? "***" : dates.contains(i) ? Self.dateOnly(masked) : masked
             return cell.contains(",") || cell.contains("\"") || cell.contains("\n")
                 ? "\"" + cell.replacingAll("\"", with: "\"\"") + "\"" : cell
         }.joined(separator: ",")
@@ -162,9 +179,15 @@ public struct RowNormalizer: Sendable {
                 String.init))
     }
 
-    /// `text` quoted for a message: masked and cut to 40 characters.
+    /// A date field's `text` quoted for a message: only what can be part of a date is shown (digits,
+    /// separators, 年月日时分秒, AM/PM); anything else, a name written there say, becomes `*`.
     static func quote(_ text: String, names: [String]) -> String {
-        "'" + cut(PersonalData.mask(text, names: names), to: 40) + "'"
+        "'" + cut(dateOnly(PersonalData.mask(text, names: names)), to: 40) + "'"
+    }
+
+    static func dateOnly(_ text: String) -> String {
+        let allowed = Set("0123456789０１２３４５６７８９-/.:： T年月日时分秒点AaPpMm*")
+        return String(text.map { allowed.contains($0) ? $0 : "*" })
     }
 
     static func cut(_ text: String, to limit: Int) -> String {

@@ -46,12 +46,32 @@ public struct RenderStage: Stage {
         return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
     }
 
-    /// The absolute target folder, after checking it is absent, empty, or a site hotline wrote.
+    /// The absolute target folder, after checking it is absent, empty, or a site hotline wrote, and
+    /// that its folder can be written. When `out` is a symbolic link, the target is what it points to:
+    /// the site is published through the link, which stays.
     ///
     /// `run` calls this first of all, so a nightly job fails before any stage if it could not publish.
     public func checkTarget() throws -> String {
-        let target = URL(fileURLWithPath: out).standardizedFileURL.path
+        var target = URL(fileURLWithPath: out).standardizedFileURL.path
         let fm = FileManager.default
+        if let destination = try? fm.destinationOfSymbolicLink(atPath: target) {
+            let base = (target as NSString).deletingLastPathComponent
+            target =
+                URL(fileURLWithPath: destination, relativeTo: URL(fileURLWithPath: base + "/"))
+                .standardizedFileURL.path
+        }
+        // The folder the site is built beside must be writable (made if it is not there yet).
+        var parent = (target as NSString).deletingLastPathComponent
+        while !fm.fileExists(atPath: parent) && parent != "/" {
+            parent = (parent as NSString).deletingLastPathComponent
+        }
+        var parentIsFolder: ObjCBool = false
+        guard fm.fileExists(atPath: parent, isDirectory: &parentIsFolder), parentIsFolder.boolValue else {
+            throw HotlineError.publish(path: target, problem: "\(parent) is not a folder")
+        }
+        guard access(parent, W_OK) == 0 else {
+            throw HotlineError.publish(path: target, problem: "\(parent) cannot be written")
+        }
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: target, isDirectory: &isDirectory) else { return target }
         guard isDirectory.boolValue else {
@@ -72,6 +92,7 @@ public struct RenderStage: Stage {
         let fm = FileManager.default
         let parent = (target as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        removeLeftovers(of: target)
         let temp = (parent as NSString).appendingPathComponent(
             ".\((target as NSString).lastPathComponent).tmp-\(getpid())")
         try? fm.removeItem(atPath: temp)
@@ -86,6 +107,26 @@ public struct RenderStage: Stage {
         } catch {
             try? fm.removeItem(atPath: temp)
             throw HotlineError.publish(path: target, problem: "\(error)")
+        }
+    }
+
+    /// Removes what an interrupted render left beside `target`: its temporary folders and old sites
+    /// whose process is gone.
+    private func removeLeftovers(of target: String) {
+        let fm = FileManager.default
+        let parent = (target as NSString).deletingLastPathComponent
+        let name = (target as NSString).lastPathComponent
+        for entry in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] {
+            let pid: String
+            if entry.hasPrefix(".\(name).tmp-") {
+                pid = String(entry.dropFirst(name.count + 6))
+            } else if entry.hasPrefix("\(name).old-") {
+                pid = String(entry.dropFirst(name.count + 5))
+            } else {
+                continue
+            }
+            guard let p = Int32(pid), p != getpid(), kill(p, 0) != 0 && errno == ESRCH else { continue }
+            try? fm.removeItem(atPath: (parent as NSString).appendingPathComponent(entry))
         }
     }
 

@@ -3,9 +3,12 @@ import HotlineCore
 /// The stages of the nightly job, as the runs table records them.
 public enum StageName: String, StoredCode {
     case ingest, classify, train, aggregate, detect, render
+    /// Not a stage: an analyst's removal of orders (`hotline remove`), recorded as a run.
+    case remove
 
     public var label: String {
         switch self {
+        case .remove: "删除"
         case .ingest: "导入"
         case .classify: "分类"
         case .train: "训练"

@@ -93,3 +93,19 @@ import Testing
         #expect(u.decode(Array("物业".utf8)[...]) == "物业")
     }
 }
+
+@Suite struct CSVMemoryTests {
+    /// An unclosed quote on an 8 MiB line: the record kept is cut to the row cap, and reading goes on.
+    @Test func anUnclosedQuoteOnAHugeLineKeepsOnlyTheRowCap() throws {
+        let dir = TemporaryDirectory()
+        var bytes = Array("a,\"".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 8 << 20)
+        bytes += Array("\nb,c\n".utf8)
+        let path = dir.write("q.csv", Data(bytes))
+        let reader = try CSVReader(path: path, maxQuotedBytes: 1 << 16, maxRecordBytes: 1 << 20)
+        let first = try #require(try reader.next())
+        #expect(first.malformed != nil)
+        #expect(first.bytes.count == 1 << 20)
+        let next = try #require(try reader.next())
+        #expect(next.line == 2 && next.fieldCount == 2)
+    }
+}

@@ -121,17 +121,60 @@ import Testing
         }
     }
 
-    @Test func aFileWithNoHeaderFailsTheStageAndLeavesTheStoreAsItWas() throws {
-        let bad = dir.write("bad.csv", "just,some,words\n1,2,3\n")
+    @Test func aStrayFileIsSkippedUnlessItIsAllThereIsOrTheRunIsStrict() throws {
+        let bad = dir.write("notes.csv", "just,some,words\n1,2,3\n")
         let store = try Store(path: dir.file("h.sqlite"), stages: [IngestStage.self])
+        let config = try PipelineConfig.load(path: Fixtures.smallConfig, stages: [IngestStage.self])
+        let stage = try IngestStage(
+            config: config, paths: StagePaths(store: store.path, inputs: [Fixtures.exportA, bad], key: dir.file("k")))
+        try store.run(stage)
+        #expect(stage.summaries.map(\.inserted) == [8])
+        #expect(stage.skipped.map(\.file) == [bad])
+        // Alone, it fails the stage and leaves the store as it was.
+        let alone = try Store(path: dir.file("alone.sqlite"), stages: [IngestStage.self])
         #expect {
-            try ingest([Fixtures.exportA, bad], store: store)
+            try ingest([bad], store: alone)
         } throws: { error in
             guard case HotlineError.input(let d) = error else { return false }
-            return d.first?.line == 1 && d.first?.message.contains("工单编号") == true
+            return d.first?.file == bad && d.first?.line == 1
         }
-        #expect(try store.db.scalar("SELECT count(*) FROM orders") == 0)
-        #expect(try store.recentRuns().first?.status == .failed)
+        #expect(try alone.db.scalar("SELECT count(*) FROM orders") == 0)
+        #expect(try alone.recentRuns().first?.status == .failed)
+        // Strict, it fails whatever else there is.
+        let strict = dir.write("strict.conf", "[ingest]\nstrict = true\nmax_reject_share = 0.5\n")
+        let other = try Store(path: dir.file("strict.sqlite"), stages: [IngestStage.self])
+        #expect(throws: HotlineError.self) {
+            try IngestStage.ingest(
+                [Fixtures.exportA, bad], into: other,
+                config: PipelineConfig.load(path: strict, stages: [IngestStage.self]))
+        }
+        #expect(try other.db.scalar("SELECT count(*) FROM orders") == 0)
+    }
+
+    @Test func datesOutsideThePlausibleWindowAreRejects() throws {
+        let file = dir.write(
+            "w.csv",
+            "工单编号,受理时间,办结时间\nW1,2200-12-31 10:00,\nW2,1999-12-31 23:59,\nW3,2021-03-01 10:00,2199-01-01\nW4,2021-03-01,\n"
+        )
+        let conf = try PipelineConfig.load(
+            path: dir.write("w.conf", "[ingest]\nmax_reject_share = 1\n"), stages: [IngestStage.self])
+        let s = try IngestStage.ingest(
+            [file], into: try Store(path: dir.file("w.sqlite"), stages: [IngestStage.self]), config: conf)
+        #expect((s[0].inserted, s[0].rejected) == (1, 3))
+        #expect(s[0].firstRejects.allSatisfy { $0.contains("implausible") })
+    }
+
+    @Test func removingOrdersByIdAndBySource() throws {
+        let (store, _) = try ingest([Fixtures.exportA, Fixtures.exportB])
+        let gone = try IngestStage.remove(ids: ["GD001", "NOPE"], sources: [], from: store)
+        #expect((gone.orders, gone.missing) == (1, ["NOPE"]))
+        #expect(try store.db.scalar("SELECT count(*) FROM orders") == 12)
+        let bySource = try IngestStage.remove(ids: [], sources: [Fixtures.exportB], from: store)
+        // B is where GD002 and the five orders only B has were last read.
+        #expect(bySource.orders == 6)
+        #expect(try store.db.scalar("SELECT count(*) FROM rejects WHERE file LIKE '%export-b%'") == 0)
+        #expect(try store.recentRuns().first?.stage == "remove")
+        #expect(try store.tableChanges()[.orders] == store.recentRuns().first?.id)
     }
 
     @Test func aHeaderMissingTheReceivedTimeIsNamed() throws {
