@@ -265,10 +265,20 @@ def hostile_cells():
         f.write("Q2,2021-01-02 10:00,路灯坏了\n")
 
 
+def bad_encoding():
+    """A GB18030 export with bytes no GB18030 text has, in record GD009: libxml2's own encoding
+    error must not reach stderr without the file's name."""
+    xml = open(os.path.join(HERE, "xlsx", "small-b-gbk.xml"), "rb").read()
+    third = xml.index("反映内容".encode("gb18030"), xml.index(b"GD009"))
+    at = xml.index(b'"', third) + 1
+    with open(os.path.join(HERE, "hostile", "bad-encoding.xml"), "wb") as f:
+        f.write(xml[:at] + b"\x93\x30\x30\x32" + xml[at:])
+
+
 if __name__ == "__main__":
     import sys
     steps = {f.__name__: f for f in (openpyxl_a, xlsxwriter_b, openpyxl_1904, xlsxwriter_types, xml_exports,
-                                     hostile, hostile_cells)}
+                                     hostile, hostile_cells, bad_encoding)}
     for name in sys.argv[1:] or list(steps):
         steps[name]()
     print("fixtures written")

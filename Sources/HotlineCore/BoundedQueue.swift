@@ -8,7 +8,8 @@ import Foundation
 /// `receive` until it returns nil. `cancel` wakes both sides and drops what is queued.
 public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [Element] = []
+    /// Received elements are set to nil at once, so the queue holds no more than `capacity`.
+    private var items: [Element?] = []
     private var head = 0
     private var finished = false
     private var cancelled = false
@@ -55,7 +56,8 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         defer { condition.unlock() }
         while items.count == head && !finished && !cancelled { condition.wait() }
         if cancelled || items.count == head { return nil }
-        let element = items[head]
+        let element = items[head]!
+        items[head] = nil
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)

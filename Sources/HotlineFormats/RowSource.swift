@@ -9,6 +9,15 @@ public enum SourceRow: Sendable {
     case cells(line: Int, fields: [String])
     /// A place where the file is broken; rows after it may be lost.
     case broken(line: Int, message: String)
+
+    /// About how many bytes the row holds, to bound a batch by size as well as by rows.
+    public var byteCount: Int {
+        switch self {
+        case .bytes(let record): record.bytes.count
+        case .cells(_, let fields): fields.reduce(0) { $0 + $1.utf8.count }
+        case .broken(_, let message): message.utf8.count
+        }
+    }
 }
 
 /// Where rows come from: a CSV file, a worksheet, or an XML export.

@@ -86,6 +86,7 @@ final class XMLStream {
 
     private static let initialized: Bool = {
         xmlInitParser()
+        hotline_xml_quiet()
         return true
     }()
 
@@ -127,6 +128,7 @@ final class XMLStream {
 
     /// Moves to the next node; false at the end of the document.
     func read() throws -> Bool {
+        hotline_xml_quiet()  // the thread may be new to libxml2
         let r = xmlTextReaderRead(reader)
         if r == 1 {
             if nodeType == .documentType || nodeType == .entityReference {

@@ -25,6 +25,9 @@ public final class IngestStage: Stage {
     /// Where the caller key is.
     public let keyPath: String
     public var batchSize = 256
+    /// A batch is sent early when its rows hold this many bytes, so that a file of long rows (or
+    /// of lines a never-closed quote turned into rows) keeps memory at depth × this.
+    public var batchBytes = 1 << 20
     public var queueDepth = 8
     /// Rejects printed per file; all of them are stored.
     public var printedRejectsPerFile = 50
@@ -223,19 +226,22 @@ public final class IngestStage: Stage {
             map: map, file: key, key: callerKey, settings: settings, dateSystem: dateSystem)
         let forgotten = try writer.forget(file: key)
 
-        let batchSize = self.batchSize
+        let (batchSize, batchBytes) = (self.batchSize, self.batchBytes)
         var summary = FileSummary(file: file, encoding: described)
         let progress = Progress()
         try Pipeline.run(
             label: "ingest", depth: queueDepth,
             produce: { [source = UncheckedSendable(source)] send in
                 var batch: [SourceRow] = []
+                var bytes = 0
                 batch.reserveCapacity(batchSize)
                 while let row = try source.value.next() {
                     batch.append(row)
-                    if batch.count == batchSize {
+                    bytes += row.byteCount
+                    if batch.count == batchSize || bytes >= batchBytes {
                         guard send((batch, source.value.position)) else { return }
                         batch.removeAll(keepingCapacity: true)
+                        bytes = 0
                     }
                 }
                 if !batch.isEmpty { _ = send((batch, source.value.position)) }

@@ -163,7 +163,8 @@ public struct RowNormalizer: Sendable {
         let names = map[.callerName].flatMap { $0 < fields.count ? [fields[$0]] : nil } ?? []
         let dates = Set([Field.receivedAt, .closedAt, .deadlineAt].compactMap { map[$0] })
         let joined = fields.enumerated().map { i, f in
-            let masked = PersonalData.mask(f, names: names)
+            // Cut before masking: a 4 MiB cell costs no more than a short one.
+            let masked = PersonalData.mask(Self.cut(f, to: Self.rawLimit + 40), names: names)
             let cell = personal.contains(i) ? "***" : dates.contains(i) ? Self.dateOnly(masked) : masked
             return cell.contains(",") || cell.contains("\"") || cell.contains("\n")
                 ? "\"" + cell.replacingAll("\"", with: "\"\"") + "\"" : cell

@@ -223,6 +223,22 @@ import Testing
         #expect(bomb.stderr.contains("refused as a possible zip bomb"))
     }
 
+    /// libxml2 and the archive reader print nothing of their own: every line names the file.
+    @Test(arguments: [
+        "bad-encoding.xml", "bad-attribute.xlsx", "xxe.xml", "billion-laughs.xml", "truncated.xlsx", "bad-crc.xlsx",
+        "huge-row-number.xlsx", "bad-shared-string.xlsx", "unclosed-quote.csv",
+    ])
+    func everyLineAboutAHostileFileNamesIt(name: String) throws {
+        let file = Fixtures.path("Fixtures/hostile/" + name)
+        let r = try hotline(["ingest", "--config", Fixtures.smallConfig, "--store", store, file])
+        #expect(r.status == 0 || r.status == 1)
+        let lines = r.stderr.split(separator: "\n").filter { $0.contains("error") }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect(line.contains(name), "\(line)")
+        }
+    }
+
     @Test func handlingPageAndListsFromTheHandCountedFixture() throws {
         let r = try hotline([
             "run", "--config", Fixtures.path("Fixtures/handling/handling.conf"), "--store", store, "--out", site,

@@ -17,6 +17,22 @@ import Testing
         #expect(received == Array(0..<2_000))
     }
 
+    /// A batch received is the consumer's alone: the queue keeps no reference to it, so a slow
+    /// consumer of large batches holds at most `capacity` of them.
+    @Test func keepsNothingItHandedOver() {
+        final class Batch: Sendable {}
+        let queue = BoundedQueue<Batch>(capacity: 2)
+        weak var first: Batch?
+        do {
+            let batch = Batch()
+            first = batch
+            queue.send(batch)
+            queue.send(Batch())
+        }
+        _ = queue.receive()
+        #expect(first == nil)
+    }
+
     @Test func producerWaitsWhenFull() throws {
         let queue = BoundedQueue<Int>(capacity: 2)
         let sent = NSLock()
