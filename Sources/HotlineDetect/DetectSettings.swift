@@ -30,8 +30,9 @@ public struct DetectSettings: Sendable {
     /// one place within `stuckDays`, more than that place's orders at the district's rate make likely.
     public var stuckDays = 90
     public var stuckMin = 3
-    /// Stuck orders are few, so their test is judged at this level rather than `alpha`.
-    public var stuckAlpha = 0.0001
+    /// Stuck orders are judged by the binomial chance of so many troubled among the window's orders
+    /// at the district's share, at this level shared among every place and category tested.
+    public var stuckAlpha = 0.01
     /// Significance of the hotspot, mass, surge and stuck tests against each one's own baseline; low,
     /// because every place, category and window is tested.
     public var alpha = 0.000001
@@ -39,6 +40,10 @@ public struct DetectSettings: Sendable {
     public var minRatio = 2.0
     /// A candidate with no order in the last `quietDays` of the data has gone quiet.
     public var quietDays = 30
+    /// Every baseline is taken over the `baselineDays` before a window; where the store holds less
+    /// history than `baselineMinDays` before it, the days after the window make up the difference.
+    public var baselineDays = 365
+    public var baselineMinDays = 90
     /// Weights from which a candidate is suggested for the street, and for the district.
     public var streetLevel = 10.0
     public var districtLevel = 30.0
@@ -78,7 +83,9 @@ public struct DetectSettings: Sendable {
         "detect", "stuck_min", .whole(1...1_000_000), default: "3",
         "Stuck: the fewest orders unsatisfied after closure, or reopened, on one place and category.")
     static let stuckAlphaSetting = Setting(
-        "detect", "stuck_alpha", .number(0...1), default: "0.0001", "Stuck: the significance of its test.")
+        "detect", "stuck_alpha", .number(0...1), default: "0.01",
+        "Stuck: the chance that any one place and category of the district would be this troubled by accident, at the district's share of troubled orders."
+    )
     static let alphaSetting = Setting(
         "detect", "alpha", .number(0...1), default: "0.000001",
         "The chance, under the baseline, below which a count is called unusual (hotspot, mass, surge).")
@@ -88,6 +95,14 @@ public struct DetectSettings: Sendable {
     static let quietDaysSetting = Setting(
         "detect", "quiet_days", .whole(1...3_650), default: "30",
         "A candidate with no order in the last this many days of the data has gone quiet.")
+    static let baselineDaysSetting = Setting(
+        "detect", "baseline_days", .whole(28...3_650), default: "365",
+        "Each window is compared with this many days before it (its place's, text's and community's own rates, and the district's); data further away never changes its verdict."
+    )
+    static let baselineMinDaysSetting = Setting(
+        "detect", "baseline_min_days", .whole(7...3_650), default: "90",
+        "Where the store holds fewer days than this before a window (its first months), the days after the window make up the difference."
+    )
     static let streetLevelSetting = Setting(
         "detect", "street_level", .number(0...1_000_000), default: "10",
         "The weight from which a candidate is suggested for the street.")
@@ -98,7 +113,7 @@ public struct DetectSettings: Sendable {
         hotspotDaysSetting, hotspotMinSetting, repeatDaysSetting, repeatMinSetting, massDaysSetting,
         massMinCallersSetting, massDistanceSetting, massMinCharsSetting, massLinkDaysSetting, surgeMinSetting,
         surgeHistorySetting, stuckDaysSetting, stuckMinSetting, stuckAlphaSetting, alphaSetting, minRatioSetting,
-        quietDaysSetting, streetLevelSetting, districtLevelSetting,
+        quietDaysSetting, baselineDaysSetting, baselineMinDaysSetting, streetLevelSetting, districtLevelSetting,
     ]
 
     public init() {}
@@ -122,6 +137,8 @@ public struct DetectSettings: Sendable {
         alpha = config.number(Self.alphaSetting)
         minRatio = config.number(Self.minRatioSetting)
         quietDays = config.whole(Self.quietDaysSetting)
+        baselineDays = config.whole(Self.baselineDaysSetting)
+        baselineMinDays = config.whole(Self.baselineMinDaysSetting)
         streetLevel = config.number(Self.streetLevelSetting)
         districtLevel = config.number(Self.districtLevelSetting)
     }

@@ -42,7 +42,10 @@ public struct DetectStage: Stage {
         let total = try prepare(store)
         let firstDay = try db.scalar("SELECT min(day) FROM detect_orders")
         let lastDay = try db.scalar("SELECT max(day) FROM detect_orders")
-        let scan = SignalScan(db: db, settings: settings, spanDays: lastDay - firstDay + 1)
+        let period = BaselinePeriod(
+            firstDay: firstDay, lastDay: lastDay, days: settings.baselineDays, minDays: settings.baselineMinDays)
+        let scan = SignalScan(
+            db: db, settings: settings, period: period, district: try DistrictRates(db: db, period: period))
         var findings: [Finding] = []
         let signals: [(Signal, () throws -> [Finding])] = [
             (.hotspot, scan.hotspots), (.repeatCaller, scan.repeatCallers), (.mass, scan.massComplaints),

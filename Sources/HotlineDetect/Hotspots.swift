@@ -5,27 +5,23 @@ extension SignalScan {
     static let priorOrders = 5.0
 
     /// The same category on the same place, more often within the window than the place's own rate
-    /// (shrunk towards the typical place's rate in its community and category) makes likely. A place
-    /// known only from the text of an export without street or community is grouped across
-    /// categories: such exports carry no operator category, and a name is specific.
+    /// (shrunk towards the typical place's rate in its community and category) makes likely, with
+    /// both rates taken over the window's baseline period. Windows of a quarter, half and the whole
+    /// of `hotspot_days` are tried, so a burst of a week is not diluted into a month. A place known
+    /// only from the text of an export without street or community is grouped across categories:
+    /// such exports carry no operator category, and a name is specific.
     func hotspots() throws -> [Finding] {
         var findings: [Finding] = []
         let s = settings
-        // The typical place's rate in each community (or street, or the whole export) and category:
-        // a floor for a place whose own history is too short to say what is usual.
-        var typical: [String: Double] = [:]
-        try db.forEach(
-            TypicalPlace.self,
-            """
-            SELECT substr(place_key, 1, instr(place_key, '|')) AS scope,
-                CASE WHEN place_key LIKE 't:%' THEN '' ELSE category END AS grouping, count(*) AS n,
-                count(DISTINCT place_key) AS places
-            FROM detect_orders WHERE place_key IS NOT NULL GROUP BY 1, 2
-            """
-        ) { r in
-            let perPlace = Double(r.n) / Double(max(r.places, 1))
-            typical[r.scope + "\u{1F}" + r.grouping] = perPlace / Double(max(spanDays, 1))
-        }
+        let typical = try TypicalRates(
+            db: db, period: period,
+            sql: """
+                SELECT substr(place_key, 1, instr(place_key, '|')) || char(31)
+                    || CASE WHEN place_key LIKE 't:%' THEN '' ELSE category END AS grouping,
+                    place_key AS member, day, count(*) AS n
+                FROM detect_orders WHERE place_key IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """)
+        let windows = Array(Set([max(s.hotspotDays / 4, 1), max(s.hotspotDays / 2, 1), s.hotspotDays])).sorted()
         try groups(
             """
             SELECT seq, day, caller, place_key AS key1, CASE WHEN place_key LIKE 't:%' THEN '' ELSE category END AS key2
@@ -34,18 +30,12 @@ extension SignalScan {
         ) { key, events in
             guard events.count >= s.hotspotMin else { return }
             let scope = key[0].firstIndex(of: "|").map { String(key[0][...$0]) } ?? ""
-            // The place's rate outside the window, shrunk towards the typical place's rate by a prior
-            // worth `priorOrders` orders, so that a place with little history is not judged by it alone.
-            let prior = max(typical[scope + "\u{1F}" + key[1]] ?? 0, 1e-9)
-            let total = events.count
-            let window = Double(s.hotspotDays)
-            let outside = Double(max(spanDays - s.hotspotDays, s.hotspotDays))
-            let baseline: (Int) -> Double = { k in
-                window * (Self.priorOrders + Double(max(total - k, 0))) / (Self.priorOrders / prior + outside)
-            }
+            let grouping = scope + "\u{1F}" + key[1]
             let found = events.episodes(
-                window: s.hotspotDays, minCount: s.hotspotMin, alpha: s.alpha, minRatio: s.minRatio,
-                expected: baseline)
+                windows: windows, minCount: s.hotspotMin, alpha: s.alpha, minRatio: s.minRatio,
+                expected: ownRate(
+                    events, category: key[1].isEmpty ? nil : key[1],
+                    prior: { typical.rate(grouping, window: $0) }, priorOrders: Self.priorOrders))
             for e in found {
                 let name = try label(events.seqs[e.range.lowerBound])
                 let category = key[1].isEmpty ? "" : "「\(key[1])」"
@@ -53,26 +43,72 @@ extension SignalScan {
                     Finding(
                         signal: .hotspot, key: "hotspot|\(key[0])|\(key[1])|\(events.days[e.range.lowerBound])",
                         detail:
-                            "\(name)\(category)\(s.hotspotDays) 天内最多 \(e.peak) 件（按平时约 \(Self.format(e.expected)) 件），共 \(e.range.count) 件",
+                            "\(name)\(category)\(e.window) 天内最多 \(e.peak) 件，平时同样天数约 \(Self.format(e.expected)) 件，共 \(e.range.count) 件",
                         seqs: Array(events.seqs[e.range])))
             }
         }
         return findings
     }
+}
 
-    /// Orders on the places of one scope and grouping.
-    private struct TypicalPlace: FetchableRecord {
-        enum Column: Int, ColumnSet { case scope, grouping, n, places }
-        var scope: String
+/// The typical member's daily rate in each grouping (a place's in its community and category, a
+/// text cluster's among all), over a window's baseline period: a floor for a member whose own
+/// history is too short to say what is usual. Members count from the day of their first order.
+struct TypicalRates {
+    let period: BaselinePeriod
+    var orders: [String: DayCounts] = [:]
+    /// Each grouping's places' first days, sorted.
+    var firstDays: [String: [Int]] = [:]
+
+    /// `sql` gives `grouping`, `member`, `day` and `n` (orders), ordered by the first three.
+    init(db: Database, period: BaselinePeriod, sql: String) throws {
+        self.period = period
+        var orders: [String: DayCounts] = [:]
+        var firstDays: [String: [Int]] = [:]
+        var lastMember = ""
+        var lastGrouping = ""
+        try db.forEach(MemberDay.self, sql) { r in
+            orders[r.grouping, default: DayCounts(first: period.firstDay, last: period.lastDay)].add(r.n, on: r.day)
+            if r.member != lastMember || r.grouping != lastGrouping {
+                firstDays[r.grouping, default: []].append(r.day)
+                (lastMember, lastGrouping) = (r.member, r.grouping)
+            }
+        }
+        for key in orders.keys { orders[key]!.finish() }
+        for key in firstDays.keys { firstDays[key]!.sort() }
+        self.orders = orders
+        self.firstDays = firstDays
+    }
+
+    /// Orders per member per day in the grouping, over the baseline period of `window`.
+    func rate(_ grouping: String, window: Range<Int>) -> Double {
+        guard let counts = orders[grouping], let first = firstDays[grouping] else { return 0 }
+        let periods = period.around(window)
+        let days = periods.reduce(0) { $0 + $1.count }
+        let n = periods.reduce(0) { $0 + counts.count($1) }
+        // Members seen by the end of the period's last stretch.
+        let end = periods.last?.upperBound ?? window.lowerBound
+        var lo = 0
+        var hi = first.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if first[mid] < end { lo = mid + 1 } else { hi = mid }
+        }
+        guard days > 0, lo > 0 else { return 0 }
+        return Double(n) / Double(lo) / Double(days)
+    }
+
+    private struct MemberDay: FetchableRecord {
+        enum Column: Int, ColumnSet { case grouping, member, day, n }
         var grouping: String
+        var member: String
+        var day: Int
         var n: Int
-        var places: Int
-
         init(_ row: RowReader<Column>) {
-            scope = row.string(.scope)
             grouping = row.string(.grouping)
+            member = row.string(.member)
+            day = row.int(.day)
             n = row.int(.n)
-            places = row.int(.places)
         }
     }
 }

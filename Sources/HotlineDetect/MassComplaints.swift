@@ -23,6 +23,14 @@ extension SignalScan {
         defer { try? db.execute("DROP TABLE temp.detect_roots") }
         let root = try db.prepare("INSERT INTO detect_roots(cluster, root) VALUES(?, ?)")
         for c in 0..<linker.clusterCount { try root.run([c, Int(linker.root(Int32(c)))]) }
+        // A text cluster with little history is judged against the typical cluster's rate.
+        let typical = try TypicalRates(
+            db: db, period: period,
+            sql: """
+                SELECT '' AS grouping, r.root AS member, d.day, count(*) AS n FROM detect_text x
+                JOIN detect_roots r ON r.cluster = x.cluster JOIN detect_orders d ON d.seq = x.seq
+                GROUP BY 2, 3 ORDER BY 2, 3
+                """)
         var findings: [Finding] = []
         try groups(
             """
@@ -33,14 +41,16 @@ extension SignalScan {
             guard events.count >= s.massMinCallers else { return }
             let found = events.episodes(
                 window: s.massDays, minCount: s.massMinCallers, minCallers: s.massMinCallers, alpha: s.alpha,
-                minRatio: s.minRatio, expected: spread(total: events.count, window: s.massDays))
+                minRatio: s.minRatio,
+                expected: ownRate(
+                    events, category: nil, prior: { typical.rate("", window: $0) }, priorOrders: Self.priorOrders))
             for e in found {
                 let first = events.seqs[e.range.lowerBound]
                 findings.append(
                     Finding(
                         signal: .mass, key: "mass|\(first)",
                         detail:
-                            "\(e.peakCallers) 位来电人 \(s.massDays) 天内反映几乎相同的内容（此类内容平时约 \(Self.format(e.expected)) 件），共 \(e.range.count) 件",
+                            "\(e.peakCallers) 位来电人 \(s.massDays) 天内反映几乎相同的内容，平时同样天数约 \(Self.format(e.expected)) 件，共 \(e.range.count) 件",
                         seqs: Array(events.seqs[e.range])))
             }
         }

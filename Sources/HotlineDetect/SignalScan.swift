@@ -17,7 +17,9 @@ struct Finding {
 struct SignalScan {
     let db: Database
     let settings: DetectSettings
-    let spanDays: Int
+    /// What each window is compared with, and how busy the whole district was.
+    let period: BaselinePeriod
+    let district: DistrictRates
 
     /// The columns a group query returns: the order, its day and caller, the group's key (one or
     /// two columns) and, for signals that count some orders among all, a 0/1 flag.
@@ -61,10 +63,33 @@ struct SignalScan {
         if let key, events.count > 0 { try body(key, events) }
     }
 
-    /// A baseline for a group of `total` events: the rate outside the window, over a window.
-    func spread(total: Int, window: Int) -> (Int) -> Double {
-        let outside = Double(max(spanDays - window, window))
-        return { k in Double(max(total - k, 0)) * Double(window) / outside }
+    /// How many orders' worth of certainty a baseline has beyond the group's own orders: the typical
+    /// rate it is shrunk towards is learnt from many groups.
+    static let priorEvidence = 20.0
+
+    /// A group's own baseline for a window: its daily rate in the window's baseline period, times
+    /// the window's days, times how much busier the district (or its `category`) was in the window.
+    ///
+    /// `prior` (orders per day) and `priorOrders` shrink a group with little history towards what
+    /// is typical: the rate is (`priorOrders` + own) / (`priorOrders` / prior + days).
+    func ownRate(
+        _ events: Events, category: String?, prior: ((Range<Int>) -> Double)? = nil, priorOrders: Double = 0
+    ) -> (Int, Range<Int>) -> Expected {
+        { k, window in
+            let periods = period.around(window)
+            let days = Double(periods.reduce(0) { $0 + $1.count })
+            let own = periods.reduce(0) { $0 + events.count(in: $1) }
+            var rate = days > 0 ? Double(own) / days : 0
+            if let prior {
+                let typical = max(prior(window), 1e-9)
+                rate = (priorOrders + Double(own)) / (priorOrders / typical + days)
+            }
+            let factor = district.factor(category: category, window: window, own: k, ownBaseline: own)
+            // The rate was learnt from the group's own orders, and the typical rate from many more:
+            // with few of its own, a high count is less surprising.
+            return Expected(
+                mean: rate * Double(window.count) * factor, evidence: Self.priorEvidence + Double(own))
+        }
     }
 
     /// How the page names an order's place: its estate with street and community, else its community.

@@ -46,7 +46,7 @@ public enum SimHash {
 ///
 /// Fingerprints are split into `distance + 1` bands: two fingerprints within `distance` bits agree
 /// on at least one band, so only texts sharing a band are compared. Memory holds the window only;
-/// clusters are numbered as they form and joined with a union–find.
+/// clusters are numbered as they form, and a text joins the first earlier cluster it matches.
 public struct NearDuplicateLinker {
     let distance: Int
     let window: Int
@@ -115,13 +115,11 @@ public struct NearDuplicateLinker {
                     clusterOf[o] = theirs
                     joined.append((seqs[o], theirs))
                 }
+                // A text joins the first cluster it matches; clusters formed earlier are never joined
+                // by a later text, so what was found in a window does not change as data arrives.
                 if mine < 0 {
                     mine = theirs
                     joined.append((seq, mine))
-                } else {
-                    let a = root(mine)
-                    let b = root(theirs)
-                    if a != b { parent[Int(max(a, b))] = min(a, b) }
                 }
             }
         }

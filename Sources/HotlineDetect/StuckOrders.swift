@@ -1,12 +1,43 @@
+import HotlineStore
+
 extension SignalScan {
     /// Orders unsatisfied after closure, or reopened, bunched on one place (else community) and
     /// category, far more of them than the place's orders at the district's share would give.
     func stuck() throws -> [Finding] {
         let s = settings
-        let all = try db.scalar("SELECT count(*) FROM detect_orders")
-        let troubled = try db.scalar("SELECT count(*) FROM detect_orders WHERE unsatisfied = 1 OR reopened = 1")
-        let rate = Double(troubled) / Double(max(all, 1))
-        guard rate > 0 else { return [] }
+        // The district's share of troubled orders over each window's baseline period.
+        var all = DayCounts(first: period.firstDay, last: period.lastDay)
+        var troubled = DayCounts(first: period.firstDay, last: period.lastDay)
+        try db.forEach(
+            Tally.self,
+            "SELECT day AS key, count(*) AS n FROM detect_orders GROUP BY day"
+        ) { all.add($0.n, on: Int($0.key) ?? 0) }
+        try db.forEach(
+            Tally.self,
+            "SELECT day AS key, count(*) AS n FROM detect_orders WHERE unsatisfied = 1 OR reopened = 1 GROUP BY day"
+        ) { troubled.add($0.n, on: Int($0.key) ?? 0) }
+        all.finish()
+        troubled.finish()
+        guard troubled.count(period.firstDay..<(period.lastDay + 1)) > 0 else { return [] }
+        let period = self.period
+        let rate: (Range<Int>) -> Double = { window in
+            let periods = period.around(window) + [window]
+            let n = periods.reduce(0) { $0 + all.count($1) }
+            return n > 0 ? Double(periods.reduce(0) { $0 + troubled.count($1) }) / Double(n) : 0
+        }
+        // Every place and category with troubled orders is tested: the level is shared among those
+        // seen by the window's end, so a district with many places is not flooded by chance.
+        var firstTroubled: [Int] = []
+        try db.forEach(
+            Tally.self,
+            """
+            SELECT coalesce(place_key, 'c:' || community || '|') || char(31) || category AS key, min(day) AS n
+            FROM detect_orders WHERE (place_key IS NOT NULL OR community IS NOT NULL)
+                AND (unsatisfied = 1 OR reopened = 1)
+            GROUP BY 1
+            """
+        ) { firstTroubled.append($0.n) }
+        firstTroubled.sort()
         var findings: [Finding] = []
         try groups(
             """
@@ -18,7 +49,16 @@ extension SignalScan {
         ) { key, events in
             guard events.flags.lazy.filter({ $0 }).count >= s.stuckMin else { return }
             let found = events.flaggedEpisodes(
-                window: s.stuckDays, minCount: s.stuckMin, rate: rate, alpha: s.stuckAlpha, minRatio: s.minRatio)
+                window: s.stuckDays, minCount: s.stuckMin, rate: rate,
+                alpha: { window in
+                    var lo = 0
+                    var hi = firstTroubled.count
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if firstTroubled[mid] < window.upperBound { lo = mid + 1 } else { hi = mid }
+                    }
+                    return s.stuckAlpha / Double(max(lo, 1))
+                }, minRatio: s.minRatio)
             for e in found {
                 let seqs = e.range.filter { events.flags[$0] }.map { events.seqs[$0] }
                 let name = try label(seqs[0])

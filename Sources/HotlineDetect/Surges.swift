@@ -1,3 +1,5 @@
+import Foundation
+import HotlineCore
 import HotlineStore
 
 extension SignalScan {
@@ -5,9 +7,29 @@ extension SignalScan {
     /// how the whole district's month compares with its other months (so 学位 in August is expected).
     func surges() throws -> [Finding] {
         let s = settings
-        let months = try db.texts("SELECT DISTINCT month FROM detect_orders ORDER BY month")
+        // Calendar months from the store's first to its last, gaps included.
+        let first = LocalDateTime(dayNumber: period.firstDay)
+        let last = LocalDateTime(dayNumber: period.lastDay)
+        var months: [String] = []
+        var (y, m) = (first.year, first.month)
+        while (y, m) <= (last.year, last.month) {
+            months.append(String(format: "%04d-%02d", y, m))
+            (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1)
+        }
         guard months.count > s.surgeHistory else { return [] }
         let monthIndex = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
+        // The months a month is compared with: those of its baseline period, as for days.
+        let before = max(Int((Double(period.days) / 30.44).rounded()), 1)
+        let atLeast = min(max(Int((Double(period.minDays) / 30.44).rounded()), 1), before)
+        func baseline(_ m: Int) -> [Int] {
+            var out = Array(max(m - before, 0)..<m)
+            var next = m + 1
+            while out.count < atLeast && next < months.count {
+                out.append(next)
+                next += 1
+            }
+            return out
+        }
         var district: [String: [Int]] = [:]
         var cells: [[String]: [Int]] = [:]
         try db.forEach(
@@ -30,14 +52,16 @@ extension SignalScan {
         for (cell, counts) in cells.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let others = district[cell[2]]!.enumerated().map { $1 - counts[$0] }
             for (m, k) in counts.enumerated() where k >= s.surgeMin {
-                let history = Double(months.count - 1)
-                let own = Double(counts.reduce(0, +) - k) / history
-                let elsewhere = Double(others.reduce(0, +) - others[m]) / history
+                let history = baseline(m)
+                guard history.count >= s.surgeHistory else { continue }
+                let own = Double(history.reduce(0) { $0 + counts[$1] }) / Double(history.count)
+                let elsewhere = Double(history.reduce(0) { $0 + others[$1] }) / Double(history.count)
                 let season = elsewhere > 0 ? Double(others[m]) / elsewhere : 1
                 let expected = max(own * season, 0.5)
-                guard Double(k) >= s.minRatio * expected, Poisson.tail(atLeast: k, mean: expected) < s.alpha else {
-                    continue
-                }
+                // The community's own months are few: the mean is judged as learnt from their orders.
+                let baseline = Expected(
+                    mean: expected, evidence: Double(history.reduce(0) { $0 + counts[$1] }) + SignalScan.priorEvidence)
+                guard Double(k) >= s.minRatio * expected, baseline.tail(atLeast: k) < s.alpha else { continue }
                 try evidence.bind([cell[0], cell[1], cell[2], months[m]])
                 var seqs: [Int] = []
                 while try evidence.step() { seqs.append(evidence.int(0)) }
@@ -45,7 +69,7 @@ extension SignalScan {
                     Finding(
                         signal: .surge, key: "surge|\(cell[1])|\(cell[2])|\(months[m])",
                         detail:
-                            "\(cell[1])「\(cell[2])」\(months[m]) 共 \(k) 件，按本社区往月并计季节约 \(Self.format(expected)) 件",
+                            "\(cell[1])「\(cell[2])」\(months[m]) 共 \(k) 件，按本社区前几个月并考虑全区同类诉求的季节变化，约 \(Self.format(expected)) 件",
                         seqs: seqs))
             }
         }

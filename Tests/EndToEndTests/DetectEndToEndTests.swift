@@ -21,8 +21,8 @@ import Testing
         let lines = detect.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         #expect(lines.first?.prefix(3) == ["rank", "id", "weight"])
         #expect(lines.count == 6)
-        let hotspot = try #require(lines.first { $0.last == "hotspot" })
-        #expect(hotspot[5] == "物业管理" && hotspot[6] == "园岭街道 园岭社区 翠竹苑" && hotspot[7] == "10")
+        let hotspot = try #require(lines.first { $0.last == "hotspot,surge" })
+        #expect(hotspot[5] == "物业管理" && hotspot[6] == "园岭街道 园岭社区 翠竹苑" && hotspot[7] == "11")
 
         let page = try #require(dir.read("site/recurring.html"))
         #expect(page.contains("提级处理候选问题"))
@@ -33,7 +33,7 @@ import Testing
         #expect(csv.hasPrefix("\u{FEFF}排名,编号,状态,建议层级"))
         #expect(csv.split(separator: "\r\n").count == 6)
         let evidence = try #require(dir.read("site/recurring_evidence.csv"))
-        #expect(evidence.split(separator: "\r\n").count == 1 + 10 + 5 + 7 + 17 + 6)
+        #expect(evidence.split(separator: "\r\n").count == 1 + 11 + 5 + 7 + 17 + 6)
         // Order ids are references, not personal data: long numeric ones stay readable.
         #expect(evidence.contains(try Regex("\r\nTJ-[A-Z]{4}-[A-Z]{4},DT[0-9]{12},2024-")))
         #expect(!evidence.contains("DT***"))

@@ -63,7 +63,9 @@ import Testing
         let (store, found) = try detected("detect.conf")
         #expect(found.count == 5)
 
-        let hotspot = try #require(found.first { $0.signals == ["hotspot"] })
+        // The planted hotspot also makes its community's month a surge: one candidate, two signals.
+        let hotspot = try #require(found.first { $0.signals.contains("hotspot") })
+        #expect(hotspot.signals == ["hotspot", "surge"])
         #expect(hotspot.category == "物业管理")
         #expect(hotspot.place == "园岭街道 园岭社区 翠竹苑")
         #expect(try evidence(store, hotspot.id, containing: "电梯坏了") == 9)
@@ -118,12 +120,13 @@ import Testing
 
         var strict = DetectSettings()
         strict.hotspotMin = 20
+        strict.surgeMin = 100
         let (_, fewer) = try detected("detect.conf", settings: strict)
-        let hotspot = try #require(first.first { $0.signals == ["hotspot"] })
+        let hotspot = try #require(first.first { $0.signals.contains("hotspot") })
         #expect(!fewer.contains { $0.id == hotspot.id })
         #expect(try store.db.scalar("SELECT detected FROM candidates WHERE id = ?", [hotspot.id]) == 0)
         #expect(
-            try store.db.scalar("SELECT count(*) FROM candidate_evidence WHERE candidate_id = ?", [hotspot.id]) == 10)
+            try store.db.scalar("SELECT count(*) FROM candidate_evidence WHERE candidate_id = ?", [hotspot.id]) == 11)
 
         let (_, back) = try detected("detect.conf")
         #expect(back.map(\.id) == first.map(\.id))
