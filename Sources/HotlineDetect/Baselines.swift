@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineStore
 
 /// Counts per day, summed so that the count of any stretch of days is one subtraction.
@@ -34,25 +35,109 @@ struct DayCounts {
 
 /// The period a window is judged against, so that its verdict depends only on data near it.
 ///
-/// A window is compared with the `baseline_days` before it. Where the store's history before the
-/// window is shorter than `baseline_min_days` (its first months), the days after the window make up
-/// the difference. A window's verdict therefore never changes once the data reaches
-/// `baseline_min_days` past the store's first day, whatever arrives later; and a district whose
-/// volume grows or falls is judged by the district's own rate in the window (`DistrictRates`).
-struct BaselinePeriod {
+/// The store's history is cut into regimes where the whole district's orders per day change more
+/// than threefold from one month to the next (a store that held a fortnight's sample, then a year;
+/// exports that changed in kind): history across such a break is no baseline, and a window never
+/// reaches across one. Within its regime, a window is compared with the `baseline_days` before
+/// it, leaving out stretches of 30 days without any order (a gap between exports). Where that
+/// leaves less than `baseline_min_days` (a regime's first months), stretches after the window make
+/// up the difference. A window's verdict therefore never changes once the data reaches
+/// `baseline_min_days` past it, whatever arrives later; and a district whose volume grows or falls
+/// slowly is judged by its own rate in the window (`DistrictRates`).
+final class BaselinePeriod {
     /// The first and the last day of data in the store.
     let firstDay: Int
     let lastDay: Int
     let days: Int
     let minDays: Int
+    /// The whole district's orders per day.
+    let volume: DayCounts
+    /// How many times a month's orders per day may differ from the month before's within a regime.
+    static let comparable = 3.0
+    static let stretch = 30
+    /// The first day of each regime, in order; the first is `firstDay`.
+    private(set) var regimeStarts: [Int] = []
+    private var cache: [Range<Int>: [Range<Int>]] = [:]
 
-    /// The stretches of days (one or two) a window of days `window` is compared with.
+    init(firstDay: Int, lastDay: Int, days: Int, minDays: Int, volume: DayCounts) {
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+        self.days = days
+        self.minDays = minDays
+        self.volume = volume
+        regimeStarts = [firstDay]
+        // Orders per day of data in each calendar month; months without data are skipped.
+        var previous: Double?
+        var monthStart = firstDay
+        while monthStart <= lastDay {
+            let date = LocalDateTime(dayNumber: monthStart)
+            let next = LocalDateTime(year: date.month == 12 ? date.year + 1 : date.year, month: date.month % 12 + 1, day: 1)
+                .dayNumber
+            let end = min(next, lastDay + 1)
+            let n = volume.count(monthStart..<end)
+            let daysWithData = (monthStart..<end).filter { volume.count($0..<($0 + 1)) > 0 }.count
+            if daysWithData > 0 {
+                let rate = Double(n) / Double(daysWithData)
+                if let previous, rate > previous * Self.comparable || rate * Self.comparable < previous {
+                    let firstWithData = (monthStart..<end).first { volume.count($0..<($0 + 1)) > 0 } ?? monthStart
+                    regimeStarts.append(firstWithData)
+                }
+                previous = rate
+            }
+            monthStart = next
+        }
+    }
+
+    /// The first day of the regime `day` is in.
+    func regimeStart(_ day: Int) -> Int {
+        var lo = 0
+        var hi = regimeStarts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if regimeStarts[mid] <= day { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 ? regimeStarts[lo - 1] : firstDay
+    }
+
+    /// The last day of the regime `day` is in.
+    func regimeEnd(_ day: Int) -> Int {
+        (regimeStarts.first { $0 > day } ?? (lastDay + 1)) - 1
+    }
+
+    /// The stretches of days a window of days `window` is compared with.
     func around(_ window: Range<Int>) -> [Range<Int>] {
-        let before = max(window.lowerBound - days, firstDay)..<max(window.lowerBound, firstDay)
-        let need = min(minDays, days) - before.count
-        guard need > 0 else { return [before] }
-        let after = window.upperBound..<max(min(window.upperBound + need, lastDay + 1), window.upperBound)
-        return [before, after].filter { !$0.isEmpty }
+        if let known = cache[window] { return known }
+        let last = window.upperBound - 1
+        let from = regimeStart(last)
+        let to = regimeEnd(last)
+        var out: [Range<Int>] = []
+        var total = 0
+        // Backwards from the window, in stretches.
+        var end = window.lowerBound
+        let earliest = max(window.lowerBound - days, from)
+        while end > earliest {
+            let start = max(end - Self.stretch, earliest)
+            if volume.count(start..<end) > 0 {
+                out.append(start..<end)
+                total += end - start
+            }
+            end = start
+        }
+        // Forwards after it, while the period is short.
+        let need = min(minDays, days)
+        var start = window.upperBound
+        let horizon = min(to, window.upperBound + days)
+        while total < need && start <= horizon {
+            let end = min(start + min(Self.stretch, need - total), horizon + 1)
+            if volume.count(start..<end) > 0 {
+                out.append(start..<end)
+                total += end - start
+            }
+            start = end
+        }
+        if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
+        cache[window] = out
+        return out
     }
 }
 
@@ -61,20 +146,27 @@ struct BaselinePeriod {
 /// for a local problem.
 struct DistrictRates {
     let period: BaselinePeriod
-    private(set) var all: DayCounts
+    var all: DayCounts { period.volume }
     private(set) var byCategory: [String: DayCounts] = [:]
 
     init(db: Database, period: BaselinePeriod) throws {
         self.period = period
-        all = DayCounts(first: period.firstDay, last: period.lastDay)
         var categories: [String: DayCounts] = [:]
         try db.forEach(DayTally.self, "SELECT day, category, count(*) AS n FROM detect_orders GROUP BY 1, 2") { r in
-            all.add(r.n, on: r.day)
             categories[r.category, default: DayCounts(first: period.firstDay, last: period.lastDay)].add(r.n, on: r.day)
         }
-        all.finish()
         for key in categories.keys { categories[key]!.finish() }
         byCategory = categories
+    }
+
+    /// The whole district's orders per day.
+    static func volume(_ db: Database, firstDay: Int, lastDay: Int) throws -> DayCounts {
+        var all = DayCounts(first: firstDay, last: lastDay)
+        try db.forEach(Tally.self, "SELECT day AS key, count(*) AS n FROM detect_orders GROUP BY day") {
+            all.add($0.n, on: Int($0.key) ?? 0)
+        }
+        all.finish()
+        return all
     }
 
     /// Orders' worth of weight that pulls the factor towards 1, so that a district with few orders a

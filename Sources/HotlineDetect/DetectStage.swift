@@ -43,7 +43,8 @@ public struct DetectStage: Stage {
         let firstDay = try db.scalar("SELECT min(day) FROM detect_orders")
         let lastDay = try db.scalar("SELECT max(day) FROM detect_orders")
         let period = BaselinePeriod(
-            firstDay: firstDay, lastDay: lastDay, days: settings.baselineDays, minDays: settings.baselineMinDays)
+            firstDay: firstDay, lastDay: lastDay, days: settings.baselineDays, minDays: settings.baselineMinDays,
+            volume: try DistrictRates.volume(db, firstDay: firstDay, lastDay: lastDay))
         let scan = SignalScan(
             db: db, settings: settings, period: period, district: try DistrictRates(db: db, period: period))
         var findings: [Finding] = []

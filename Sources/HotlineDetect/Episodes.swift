@@ -42,7 +42,7 @@ struct Events {
     /// group's events.
     func episodes(
         window: Int, minCount: Int, minCallers: Int = 1, alpha: Double, minRatio: Double = 1,
-        expected: ((Int, Range<Int>) -> Expected)? = nil
+        since: ((Int) -> Int)? = nil, expected: ((Int, Range<Int>) -> Expected)? = nil
     ) -> [Episode] {
         struct Window {
             var range: Range<Int>
@@ -57,7 +57,9 @@ struct Events {
         var unknownCallers = 0
         for end in 0..<days.count {
             add(end, to: &inWindow, unknown: &unknownCallers, by: 1)
-            while days[end] - days[start] >= window {
+            // A window never reaches back across a break in the store's history (`since`).
+            let floor = max(days[end] - window + 1, since?(days[end]) ?? Int.min)
+            while days[start] < floor {
                 add(start, to: &inWindow, unknown: &unknownCallers, by: -1)
                 start += 1
             }
@@ -69,7 +71,7 @@ struct Events {
             var lambda = 0.0
             var p = 0.0
             if let expected {
-                let baseline = expected(k, (days[end] - window + 1)..<(days[end] + 1))
+                let baseline = expected(k, floor..<(days[end] + 1))
                 lambda = baseline.mean
                 guard Double(k) >= minRatio * lambda else { continue }
                 p = baseline.tail(atLeast: k)
@@ -97,13 +99,13 @@ struct Events {
     /// diluted into a month of ordinary orders around it.
     func episodes(
         windows: [Int], minCount: Int, minCallers: Int = 1, alpha: Double, minRatio: Double = 1,
-        expected: @escaping (Int, Range<Int>) -> Expected
+        since: ((Int) -> Int)? = nil, expected: @escaping (Int, Range<Int>) -> Expected
     ) -> [Episode] {
         var all: [Episode] = []
         for w in windows {
             all += episodes(
                 window: w, minCount: minCount, minCallers: minCallers, alpha: alpha / Double(windows.count),
-                minRatio: minRatio, expected: expected)
+                minRatio: minRatio, since: since, expected: expected)
         }
         all.sort { ($0.p, $1.range.count, $0.range.lowerBound) < ($1.p, $0.range.count, $1.range.lowerBound) }
         var kept: [Episode] = []
@@ -117,19 +119,21 @@ struct Events {
     ///
     /// The episode's range covers the flagged events only, from the first to the last.
     func flaggedEpisodes(
-        window: Int, minCount: Int, rate: (Range<Int>) -> Double, alpha: (Range<Int>) -> Double, minRatio: Double
+        window: Int, minCount: Int, rate: (Range<Int>) -> Double, alpha: (Range<Int>) -> Double, minRatio: Double,
+        since: ((Int) -> Int)? = nil
     ) -> [Episode] {
         var out: [Episode] = []
         var start = 0
         var flagged = 0
         for end in 0..<days.count {
             if flags[end] { flagged += 1 }
-            while days[end] - days[start] >= window {
+            let floor = max(days[end] - window + 1, since?(days[end]) ?? Int.min)
+            while days[start] < floor {
                 if flags[start] { flagged -= 1 }
                 start += 1
             }
             guard flags[end], flagged >= minCount else { continue }
-            let span = (days[end] - window + 1)..<(days[end] + 1)
+            let span = floor..<(days[end] + 1)
             let share = rate(span)
             let lambda = share * Double(end - start + 1)
             guard Double(flagged) >= minRatio * lambda,

@@ -33,6 +33,7 @@ extension SignalScan {
             let grouping = scope + "\u{1F}" + key[1]
             let found = events.episodes(
                 windows: windows, minCount: s.hotspotMin, alpha: s.alpha, minRatio: s.minRatio,
+                since: period.regimeStart,
                 expected: ownRate(
                     events, category: key[1].isEmpty ? nil : key[1],
                     prior: { typical.rate(grouping, window: $0) }, priorOrders: Self.priorOrders))
@@ -53,12 +54,15 @@ extension SignalScan {
 
 /// The typical member's daily rate in each grouping (a place's in its community and category, a
 /// text cluster's among all), over a window's baseline period: a floor for a member whose own
-/// history is too short to say what is usual. Members count from the day of their first order.
+/// history is too short to say what is usual. Members count from the day of their first order in
+/// the window's regime (see `BaselinePeriod`).
 struct TypicalRates {
     let period: BaselinePeriod
     var orders: [String: DayCounts] = [:]
-    /// Each grouping's places' first days, sorted.
+    /// Each grouping's members' first days in each regime, sorted, by grouping and regime.
     var firstDays: [String: [Int]] = [:]
+
+    static func key(_ grouping: String, regime: Int) -> String { grouping + "\u{1E}\(regime)" }
 
     /// `sql` gives `grouping`, `member`, `day` and `n` (orders), ordered by the first three.
     init(db: Database, period: BaselinePeriod, sql: String) throws {
@@ -67,11 +71,13 @@ struct TypicalRates {
         var firstDays: [String: [Int]] = [:]
         var lastMember = ""
         var lastGrouping = ""
+        var lastRegime = Int.min
         try db.forEach(MemberDay.self, sql) { r in
             orders[r.grouping, default: DayCounts(first: period.firstDay, last: period.lastDay)].add(r.n, on: r.day)
-            if r.member != lastMember || r.grouping != lastGrouping {
-                firstDays[r.grouping, default: []].append(r.day)
-                (lastMember, lastGrouping) = (r.member, r.grouping)
+            let regime = period.regimeStart(r.day)
+            if r.member != lastMember || r.grouping != lastGrouping || regime != lastRegime {
+                firstDays[Self.key(r.grouping, regime: regime), default: []].append(r.day)
+                (lastMember, lastGrouping, lastRegime) = (r.member, r.grouping, regime)
             }
         }
         for key in orders.keys { orders[key]!.finish() }
@@ -82,12 +88,15 @@ struct TypicalRates {
 
     /// Orders per member per day in the grouping, over the baseline period of `window`.
     func rate(_ grouping: String, window: Range<Int>) -> Double {
-        guard let counts = orders[grouping], let first = firstDays[grouping] else { return 0 }
+        let regime = period.regimeStart(window.upperBound - 1)
+        guard let counts = orders[grouping], let first = firstDays[Self.key(grouping, regime: regime)] else {
+            return 0
+        }
         let periods = period.around(window)
         let days = periods.reduce(0) { $0 + $1.count }
         let n = periods.reduce(0) { $0 + counts.count($1) }
         // Members seen by the end of the period's last stretch.
-        let end = periods.last?.upperBound ?? window.lowerBound
+        let end = periods.map(\.upperBound).max() ?? window.lowerBound
         var lo = 0
         var hi = first.count
         while lo < hi {

@@ -41,7 +41,7 @@ extension SignalScan {
             guard events.count >= s.massMinCallers else { return }
             let found = events.episodes(
                 window: s.massDays, minCount: s.massMinCallers, minCallers: s.massMinCallers, alpha: s.alpha,
-                minRatio: s.minRatio,
+                minRatio: s.minRatio, since: period.regimeStart,
                 expected: ownRate(
                     events, category: nil, prior: { typical.rate("", window: $0) }, priorOrders: Self.priorOrders))
             for e in found {

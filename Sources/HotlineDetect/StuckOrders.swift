@@ -6,17 +6,12 @@ extension SignalScan {
     func stuck() throws -> [Finding] {
         let s = settings
         // The district's share of troubled orders over each window's baseline period.
-        var all = DayCounts(first: period.firstDay, last: period.lastDay)
+        let all = period.volume
         var troubled = DayCounts(first: period.firstDay, last: period.lastDay)
-        try db.forEach(
-            Tally.self,
-            "SELECT day AS key, count(*) AS n FROM detect_orders GROUP BY day"
-        ) { all.add($0.n, on: Int($0.key) ?? 0) }
         try db.forEach(
             Tally.self,
             "SELECT day AS key, count(*) AS n FROM detect_orders WHERE unsatisfied = 1 OR reopened = 1 GROUP BY day"
         ) { troubled.add($0.n, on: Int($0.key) ?? 0) }
-        all.finish()
         troubled.finish()
         guard troubled.count(period.firstDay..<(period.lastDay + 1)) > 0 else { return [] }
         let period = self.period
@@ -58,7 +53,7 @@ extension SignalScan {
                         if firstTroubled[mid] < window.upperBound { lo = mid + 1 } else { hi = mid }
                     }
                     return s.stuckAlpha / Double(max(lo, 1))
-                }, minRatio: s.minRatio)
+                }, minRatio: s.minRatio, since: period.regimeStart)
             for e in found {
                 let seqs = e.range.filter { events.flags[$0] }.map { events.seqs[$0] }
                 let name = try label(seqs[0])

@@ -11,21 +11,28 @@ extension SignalScan {
         let first = LocalDateTime(dayNumber: period.firstDay)
         let last = LocalDateTime(dayNumber: period.lastDay)
         var months: [String] = []
+        // The regime (see `BaselinePeriod`) each month's last day of data is in.
+        var regime: [Int] = []
         var (y, m) = (first.year, first.month)
         while (y, m) <= (last.year, last.month) {
             months.append(String(format: "%04d-%02d", y, m))
             (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1)
+            let nextMonth = LocalDateTime(year: y, month: m, day: 1).dayNumber
+            regime.append(period.regimeStart(min(nextMonth - 1, period.lastDay)))
         }
         guard months.count > s.surgeHistory else { return [] }
         let monthIndex = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
         // The months a month is compared with: those of its baseline period, as for days.
         let before = max(Int((Double(period.days) / 30.44).rounded()), 1)
         let atLeast = min(max(Int((Double(period.minDays) / 30.44).rounded()), 1), before)
+        // Months with data in the same regime (not a gap, not the far side of a break), as for days.
+        var volume = Array(repeating: 0, count: months.count)
+        func comparable(_ a: Int, _ b: Int) -> Bool { volume[a] > 0 && regime[a] == regime[b] }
         func baseline(_ m: Int) -> [Int] {
-            var out = Array(max(m - before, 0)..<m)
+            var out = (max(m - before, 0)..<m).filter { comparable($0, m) }
             var next = m + 1
-            while out.count < atLeast && next < months.count {
-                out.append(next)
+            while out.count < atLeast && next < min(months.count, m + 1 + before) {
+                if comparable(next, m) { out.append(next) }
                 next += 1
             }
             return out
@@ -42,6 +49,9 @@ extension SignalScan {
             guard let m = monthIndex[r.month] else { return }
             cells[[r.street, r.community, r.category], default: Array(repeating: 0, count: months.count)][m] += r.n
             district[r.category, default: Array(repeating: 0, count: months.count)][m] += r.n
+        }
+        for counts in district.values {
+            for (m, n) in counts.enumerated() { volume[m] += n }
         }
         var findings: [Finding] = []
         let evidence = try db.prepare(
