@@ -151,3 +151,85 @@ with open("messages.csv", "w", newline="", encoding="utf-8") as f:
     w.writerow(["留言编号", "留言用户", "留言主题", "留言时间", "留言详情"])
     w.writerows(msgs)
 print(len(rows), "orders,", len(msgs), "messages")
+
+# campaigns.csv: web messages with support counts, in citizens' own words. Its own generator, so
+# the files above do not change when this one does.
+crng = random.Random(20190101)
+camp = []
+
+
+def cmsg(user, t, title, body, likes=None):
+    camp.append([str(200000 + len(camp) + 1), user, title, t.strftime("%Y/%m/%d %H:%M:%S"), body,
+                 str(crng.randint(0, 3) if likes is None else likes), str(crng.randint(0, 2))])
+
+
+def user():
+    return "A%09d" % crng.randrange(10 ** 9)
+
+
+ESTATES2 = [a + b for a in ["星城", "月湖", "东塘", "湘江", "岳麓", "芙蓉", "天心", "雨花", "金星", "银杉"]
+            for b in ["花园", "家园", "新村", "公寓", "小区", "雅苑"]]
+TOPICS = ["{e}物业乱收费，业主意见很大", "{e}附近道路坑洼，下雨积水严重", "{e}楼下烧烤店油烟扰民",
+          "{e}电梯经常故障，物业维修不及时", "{e}小区内违章搭建，请求查处", "{e}周边路灯不亮，夜间出行不安全",
+          "孩子就近入学的问题，{e}附近学位紧张", "{e}垃圾清运不及时，气味难闻"]
+# Background: two messages a day for six months, from different users, on many estates.
+for d in range(181):
+    for _ in range(2):
+        t = dt.datetime(2019, 1, 1) + dt.timedelta(days=d, hours=crng.randint(8, 21), minutes=crng.randint(0, 59))
+        e = crng.choice(ESTATES2)
+        cmsg(user(), t, "关于" + e + "的问题", crng.choice(TOPICS).format(e=e) + "，" + crng.choice(TAILS))
+# Near miss: government is no place. 12 users over three weeks ask the government for help on
+# unrelated matters; 人民政府, 求政府, 希望政府 and 相关政府部门 must not become estates.
+ASKS = ["希望政府重视{e}的停车问题", "求政府帮帮{e}的老人", "人民政府应该管一管{e}门口的摊贩", "相关政府部门对{e}的投诉不回复",
+        "恳请政府解决{e}的噪音", "希望政府加快{e}旁边的修路进度"]
+for i in range(12):
+    t = dt.datetime(2019, 3, 4) + dt.timedelta(days=(i * 7) // 4, hours=crng.randint(8, 21))
+    e = crng.choice(ESTATES2)
+    cmsg(user(), t, crng.choice(["希望政府重视", "求政府帮忙", "人民政府管一管", "相关政府部门不作为"]),
+         crng.choice(ASKS).format(e=e) + "，" + crng.choice(TAILS))
+# A reworded campaign: 15 messages from 11 accounts over two months about one lending platform,
+# each in its own words. Must be found as one mass complaint with 11 callers.
+LOANS = ["A4区58车贷平台突然停止兑付，我投资的钱取不出来了，请求公安机关立案侦查",
+         "关于58车贷案件的进展，受害人至今没有得到任何答复",
+         "58车贷逾期三个月，平台负责人失联，我们这些出借人该怎么办",
+         "请问58车贷非法集资案什么时候能退赔？家里积蓄都投进去了",
+         "强烈要求尽快追缴58车贷涉案资产，保护投资人合法权益",
+         "我在58车贷出借了五万元，现在血本无归，恳请领导关注",
+         "58车贷爆雷后警方已立案，但是进展缓慢，希望公开案件信息",
+         "58车贷的实际控制人转移资产，请有关部门尽快冻结",
+         "作为58车贷的受害者，希望市里成立专班处理此案",
+         "58车贷平台宣传高息诱导投资，监管部门为何不早发现",
+         "58车贷投资人维权无门，请求市领导过问此事",
+         "我父母在58车贷投了养老钱，现在拿不回来，天天睡不着觉",
+         "再次反映58车贷案件，已经两个月了没有任何消息",
+         "58车贷清退方案迟迟不出台，出借人损失谁来承担",
+         "希望公安机关对58车贷案件早日侦破，追回投资款"]
+lenders = [user() for _ in range(11)]
+for i, body in enumerate(LOANS):
+    t = dt.datetime(2019, 4, 2) + dt.timedelta(days=i * 4, hours=crng.randint(8, 21))
+    who = lenders[i] if i < 11 else lenders[i - 11]
+    cmsg(who, t, crng.choice(["关于58车贷的问题", "58车贷案件进展", "请求处理58车贷", "58车贷投资人求助"]), body,
+         likes=crng.randint(5, 40))
+# The problem of many: 14 students of one college on compulsory internships, in five weeks.
+INTERN = ["A市经济学院强制学生外出实习，不去就不给毕业证", "经济学院要求我们去工厂实习，每天工作十二个小时",
+          "我是A市经济学院的学生，学校安排的实习和专业无关", "经济学院实习单位克扣实习工资，学校不管",
+          "A市经济学院强制实习还要交实习费，合理吗", "反映经济学院组织学生到外省电子厂顶岗实习的问题"]
+for i in range(14):
+    t = dt.datetime(2019, 5, 6) + dt.timedelta(days=(i * 5) // 2, hours=crng.randint(8, 21))
+    cmsg(user(), t, crng.choice(["A市经济学院强制学生实习", "经济学院实习问题", "学校强制实习"]), INTERN[i % len(INTERN)],
+         likes=crng.randint(0, 10))
+# One loud account: 9 messages in six weeks about one logistics company, each worded differently.
+# A repeat caller at most, below the problems of many, and no mass complaint.
+loud = user()
+LOUD = ["顺通物流公司丢了我的货，拒不赔偿", "再次投诉顺通物流公司，货物损坏无人负责", "顺通物流公司客服态度恶劣",
+        "顺通物流公司至今没有处理我的投诉", "请市场监管部门查处顺通物流公司", "顺通物流公司的赔偿标准不合理",
+        "顺通物流公司把我拉黑了", "顺通物流公司虚假承诺时效", "第九次反映顺通物流公司的问题"]
+for i, body in enumerate(LOUD):
+    t = dt.datetime(2019, 2, 11) + dt.timedelta(days=i * 5, hours=crng.randint(8, 21))
+    cmsg(loud, t, "投诉顺通物流公司", body)
+camp.sort(key=lambda r: r[3])
+with open("campaigns.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数"])
+    w.writerows(camp)
+print(len(camp), "campaign messages")

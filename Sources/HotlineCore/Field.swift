@@ -27,6 +27,9 @@ public enum Field: Int, CaseIterable, Sendable {
     case satisfiedFlag
     /// The caller's account on a web or app channel (留言用户), when there is no phone number.
     case account
+    /// How many people backed a web message (点赞数, 附议数), and how many opposed it (反对数).
+    case support
+    case opposition
 
     /// The name a column file (`columns.tsv`) uses for the field.
     public var key: String {
@@ -38,6 +41,8 @@ public enum Field: Int, CaseIterable, Sendable {
         case .closedAt: "closed_at"
         case .satisfiedFlag: "satisfied"
         case .account: "account"
+        case .support: "support"
+        case .opposition: "opposition"
         default: "\(self)"
         }
     }
@@ -76,6 +81,8 @@ public enum Field: Int, CaseIterable, Sendable {
         case .resolved: "是否解决"
         case .satisfiedFlag: "是否满意"
         case .account: "留言用户"
+        case .support: "点赞数"
+        case .opposition: "反对数"
         }
     }
 
@@ -108,6 +115,8 @@ public enum Field: Int, CaseIterable, Sendable {
         case .resolved: ["是否解决", "解决情况", "问题是否解决"]
         case .satisfiedFlag: ["是否满意"]
         case .account: ["留言用户", "用户编号", "用户ID", "来电人编号"]
+        case .support: ["点赞数", "附议数", "支持数", "赞同数", "点赞"]
+        case .opposition: ["反对数", "反对"]
         }
     }
 

@@ -22,6 +22,9 @@ public struct Order: Sendable, Equatable {
     public var contacted: Bool?
     public var resolved: Bool?
     public var satisfiedFlag: Bool?
+    /// Support (点赞数, 附议数) and opposition (反对数) counts, where a web export carries them.
+    public var support: Int?
+    public var opposition: Int?
     /// A keyed SHA-256 of the caller's phone number (`CallerKey`): equal for the same caller; the key is not in the store.
     public var callerKey: String?
     public var sourceFile: String
@@ -52,6 +55,9 @@ public struct Order: Sendable, Equatable {
         // Added later: hashed only when present, so older orders keep their fingerprints.
         for (tag, flag) in [("c", contacted), ("r", resolved), ("s", satisfiedFlag)] {
             if let flag { h.update(tag + (flag ? "1" : "0")) }
+        }
+        for (tag, count) in [("+", support), ("-", opposition)] {
+            if let count { h.update(tag + String(count)) }
         }
         return h.hex
     }

@@ -71,8 +71,10 @@ final class BaselinePeriod {
         var monthStart = firstDay
         while monthStart <= lastDay {
             let date = LocalDateTime(dayNumber: monthStart)
-            let next = LocalDateTime(year: date.month == 12 ? date.year + 1 : date.year, month: date.month % 12 + 1, day: 1)
-                .dayNumber
+            let next = LocalDateTime(
+                year: date.month == 12 ? date.year + 1 : date.year, month: date.month % 12 + 1, day: 1
+            )
+            .dayNumber
             let end = min(next, lastDay + 1)
             let n = volume.count(monthStart..<end)
             let daysWithData = (monthStart..<end).filter { volume.count($0..<($0 + 1)) > 0 }.count

@@ -17,9 +17,12 @@ struct CandidateDraft {
     var orders = 0
     var callers = 0
     var unsatisfied = 0
+    /// The evidence orders' support (点赞数 or 附议数) where the export carries it.
+    var support = 0
     var firstSeen = ""
     var lastSeen = ""
     var lastDay = 0
+    var summary = ""
     var level = Level.community
     var levelReason = ""
     var departments = ""
@@ -71,7 +74,7 @@ struct CandidateBuilder {
         let detail = try db.prepare(
             """
             SELECT t, day, category, place_key, place_label, street, community, caller, unit,
-                unsatisfied + reopened > 0 AS troubled
+                unsatisfied + reopened > 0 AS troubled, coalesce(support, 0) AS support
             FROM detect_orders WHERE seq = ?
             """)
         let row = try detail.reader(DetailColumn.self)
@@ -89,7 +92,7 @@ struct CandidateBuilder {
 
     /// What `describe` reads of each evidence order.
     enum DetailColumn: Int, ColumnSet {
-        case t, day, category, placeKey, placeLabel, street, community, caller, unit, troubled
+        case t, day, category, placeKey, placeLabel, street, community, caller, unit, troubled, support
     }
 
     /// Counts, place, category, time span, departments, weight and level from the evidence orders.
@@ -122,6 +125,7 @@ struct CandidateBuilder {
             if let caller = row.text(.caller) { callers.insert(caller) } else { anonymous += 1 }
             if let unit = row.text(.unit), !unit.isEmpty { units[unit, default: 0] += 1 }
             if row.bool(.troubled) { c.unsatisfied += 1 }
+            c.support += row.int(.support)
         }
         func ranked(_ counts: [String: Int]) -> [(String, Int)] {
             counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) }
@@ -137,6 +141,8 @@ struct CandidateBuilder {
                 "多处（\(topPlaces.count) 个地点\(names.isEmpty ? "" : "，" + names + (communities.count > 3 ? " 等" : ""))）"
         } else if let top = topPlaces.first {
             c.place = top.0 + (topPlaces.count > 1 ? " 等 \(topPlaces.count) 处" : "")
+        } else if let subject = c.findings.compactMap(\.subject).first {
+            c.place = subject
         } else {
             c.place = "（未注明地点）"
         }
@@ -147,15 +153,45 @@ struct CandidateBuilder {
         c.firstSeen = LocalDateTime(dayNumber: first / 86_400, seconds: first % 86_400).description
         c.lastSeen = LocalDateTime(dayNumber: last / 86_400, seconds: last % 86_400).description
         let signalCount = c.signals.count
+        // Many people count above one loud one: a caller's further orders add a quarter each.
         let weight =
-            Double(c.callers) + 0.5 * Double(c.orders - c.callers) + 0.5 * Double(c.unsatisfied)
-            + 2 * Double(signalCount - 1)
+            Double(c.callers) + 0.25 * Double(c.orders - c.callers) + 0.5 * Double(c.unsatisfied)
+            + 2 * Double(signalCount - 1) + Self.supportWeight(c.support)
         c.weight = (weight * 10).rounded() / 10
         (c.level, c.levelReason) = Self.level(c, units: units.count, settings: settings)
+        c.summary = Self.summary(c, first: first, last: last)
+    }
+
+    /// The candidate in one sentence an official reads without the method: where, what, when, how
+    /// many people, why it stands out, and to whom it goes.
+    static func summary(_ c: CandidateDraft, first: Int, last: Int) -> String {
+        let from = LocalDateTime(dayNumber: first / 86_400)
+        let to = LocalDateTime(dayNumber: last / 86_400)
+        var when = "\(from.year)年\(from.month)月\(from.day)日"
+        if to.dayNumber != from.dayNumber {
+            when += "至" + (to.year != from.year ? "\(to.year)年" : "") + "\(to.month)月\(to.day)日"
+        }
+        let why = c.signals.map { signal -> String in
+            switch signal {
+            case .hotspot: "同一地点集中反映"
+            case .repeatCaller: "同一来电人反复反映"
+            case .mass:
+                c.findings.contains { $0.signal == .mass && $0.key.hasPrefix("campaign|") }
+                    ? "多人反映同一对象" : "多人反映几乎相同的内容"
+            case .surge: "社区当月明显增多"
+            case .stuck: "办结后仍不满意或重新办理"
+            }
+        }.joined(separator: "、")
+        let people = c.callers == 1 ? "1 位来电人反映 \(c.orders) 次" : "\(c.callers) 位来电人反映 \(c.orders) 件"
+        let support = c.support > 0 ? "（获 \(c.support) 次点赞或附议）" : ""
+        let to_ = c.level == .community ? "建议社区跟进" : "建议提级到\(c.level.label)处理"
+        return "\(c.place)的「\(c.category)」问题：\(when)，\(people)\(support)，\(why)；\(to_)。"
     }
 
     /// 社区, 街道 or 区: by how far the problem reaches, how many departments it needs, and its weight.
     static func level(_ c: CandidateDraft, units: Int, settings: DetectSettings) -> (Level, String) {
+        // One caller repeating itself is a repeat caller, not a problem for the street, unless others join.
+        if c.callers <= 1 { return (.community, "同一来电人反复反映") }
         var district: [String] = []
         var street: [String] = []
         if c.streets.count > 1 { district.append("涉及 \(c.streets.count) 个街道") }
@@ -173,6 +209,9 @@ struct CandidateBuilder {
         if !street.isEmpty { return (.street, street.joined(separator: "，")) }
         return (.community, "范围在一个社区内，权重 \(weightText(c.weight))")
     }
+
+    /// What support (点赞, 附议) adds to a candidate's weight: one for each doubling.
+    static func supportWeight(_ support: Int) -> Double { support > 0 ? log2(1 + Double(support)) : 0 }
 
     static func weightText(_ w: Double) -> String {
         w == w.rounded() ? String(Int(w)) : String(format: "%.1f", w)

@@ -85,6 +85,8 @@ struct CandidateWriter {
             try upsert.set(.lastDetected, today)
             try upsert.set(.firstRun, runID)
             try upsert.set(.lastRun, runID)
+            try upsert.set(.summary, c.summary)
+            try upsert.set(.support, c.support)
             try upsert.run()
             try clear.run([c.id])
             for (seq, signals) in c.evidence.sorted(by: { $0.key < $1.key }) {

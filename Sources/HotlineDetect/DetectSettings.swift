@@ -22,6 +22,9 @@ public struct DetectSettings: Sendable {
     /// Mass complaints are linked into one text cluster through texts at most this many days apart,
     /// so that a stock phrase heard all year is one cluster with its own, high, baseline.
     public var massLinkDays = 60
+    /// Campaign: texts about one subject (a company, platform, school) from at least
+    /// `massMinCallers` callers within `campaignDays`, however each is worded.
+    public var campaignDays = 60
     /// Surge: a category's month in one community at least `surgeMin` orders and far above its own
     /// seasonally adjusted baseline, judged only with `surgeHistory` other months to go by.
     public var surgeMin = 10
@@ -72,6 +75,10 @@ public struct DetectSettings: Sendable {
     static let massLinkDaysSetting = Setting(
         "detect", "mass_link_days", .whole(1...3_650), default: "60",
         "Mass complaint: texts at most this many days apart are linked into one cluster.")
+    static let campaignDaysSetting = Setting(
+        "detect", "campaign_days", .whole(1...3_650), default: "60",
+        "Mass complaint, reworded: the window, in days, for texts from many callers about one company, platform or school."
+    )
     static let surgeMinSetting = Setting(
         "detect", "surge_min", .whole(1...1_000_000), default: "10",
         "Surge: the fewest orders of a category in one community's month.")
@@ -111,7 +118,8 @@ public struct DetectSettings: Sendable {
         "The weight from which a candidate is suggested for the district.")
     public static let all = [
         hotspotDaysSetting, hotspotMinSetting, repeatDaysSetting, repeatMinSetting, massDaysSetting,
-        massMinCallersSetting, massDistanceSetting, massMinCharsSetting, massLinkDaysSetting, surgeMinSetting,
+        massMinCallersSetting, massDistanceSetting, massMinCharsSetting, massLinkDaysSetting, campaignDaysSetting,
+        surgeMinSetting,
         surgeHistorySetting, stuckDaysSetting, stuckMinSetting, stuckAlphaSetting, alphaSetting, minRatioSetting,
         quietDaysSetting, baselineDaysSetting, baselineMinDaysSetting, streetLevelSetting, districtLevelSetting,
     ]
@@ -129,6 +137,7 @@ public struct DetectSettings: Sendable {
         massDistance = config.whole(Self.massDistanceSetting)
         massMinChars = config.whole(Self.massMinCharsSetting)
         massLinkDays = config.whole(Self.massLinkDaysSetting)
+        campaignDays = config.whole(Self.campaignDaysSetting)
         surgeMin = config.whole(Self.surgeMinSetting)
         surgeHistory = config.whole(Self.surgeHistorySetting)
         stuckDays = config.whole(Self.stuckDaysSetting)
@@ -143,22 +152,32 @@ public struct DetectSettings: Sendable {
         districtLevel = config.number(Self.districtLevelSetting)
     }
 
-    /// The settings in words, for the page: what each signal means here.
+    /// The definition the page shows as a footnote: the statistics behind the plain words.
+    public static let methodKey = "方法说明"
+
+    /// The settings in words, for the page: what each signal means here; the last is the method.
     public var description: [(String, String)] {
         func pct(_ x: Double) -> String { x < 0.001 ? String(format: "%.0e", x) : String(x) }
         return [
-            ("地点集中", "同一小区（地址或诉求内容中的地名）同类诉求 \(hotspotDays) 天内不少于 \(hotspotMin) 件，且明显高于该地点平时水平"),
-            ("反复来电", "同一来电号码（加盐散列比对，不保存号码）就同类诉求 \(repeatDays) 天内来电不少于 \(repeatMin) 次"),
+            ("地点集中", "同一小区（地址或诉求内容中的地名）同类诉求 \(hotspotDays) 天内不少于 \(hotspotMin) 件，且明显多于该地点平时"),
+            ("反复来电", "同一来电人（只比对加密后的号码，不保存号码）就同类诉求 \(repeatDays) 天内来电不少于 \(repeatMin) 次"),
             (
                 "群体诉求",
-                "\(massDays) 天内不少于 \(massMinCallers) 位来电人反映几乎相同的内容（SimHash 相差不超过 \(massDistance) 位），且明显高于此类内容平时水平"
+                "\(massDays) 天内不少于 \(massMinCallers) 位来电人反映几乎相同的内容，或 \(campaignDays) 天内反映同一对象（公司、平台、学校等，说法可以不同），且明显多于平时"
             ),
-            ("社区激增", "社区某类诉求当月不少于 \(surgeMin) 件，明显高于本社区往月水平（按全区同类诉求的季节变化调整，至少有 \(surgeHistory) 个往月可比）"),
-            ("久拖未决", "同一地点同类诉求 \(stuckDays) 天内不少于 \(stuckMin) 件办结后回访不满意或重新办理，且明显高于全区比例"),
-            ("明显高于", "按泊松分布，偶然达到该数量的概率低于 \(pct(alpha))，且至少是平时水平的 \(minRatio) 倍"),
+            ("社区激增", "社区某类诉求当月不少于 \(surgeMin) 件，明显多于本社区前几个月（已考虑全区同类诉求的季节变化）"),
+            ("久拖未决", "同一地点同类诉求 \(stuckDays) 天内不少于 \(stuckMin) 件办结后回访不满意或重新办理，明显多于全区比例"),
+            ("平时", "该地点、内容或社区在此前 \(baselineDays) 天里的水平，按全区工单总量的变化折算；库中数据不足 \(baselineMinDays) 天时用之后的数据补足"),
             ("已平息", "最近 \(quietDays) 天（截至数据最后一天）没有新工单，或本次不再检出"),
-            ("建议层级", "权重不低于 \(streetLevel) 或涉及多个社区、两个承办单位或办结后仍不满意：街道；权重不低于 \(districtLevel) 或涉及多个街道、三个以上承办单位：区；其余：社区"),
-            ("权重", "来电人数 + 0.5 × 同一来电人的重复工单 + 0.5 × 不满意或重新办理的工单 + 2 × （信号数 − 1）"),
+            (
+                "建议层级",
+                "权重不低于 \(streetLevel) 或涉及多个社区、两个承办单位或办结后仍不满意：街道；权重不低于 \(districtLevel) 或涉及多个街道、三个以上承办单位：区；同一来电人反复反映或其余：社区"
+            ),
+            ("权重", "来电人数 + 0.25 × 同一来电人的重复工单 + 0.5 × 不满意或重新办理的工单 + 2 × （信号数 − 1） + 点赞或附议数每翻一番加 1"),
+            (
+                Self.methodKey,
+                "“明显多于”指按泊松分布（平时水平由较少工单估计时按负二项分布）偶然达到该数量的概率低于 \(pct(alpha))（久拖未决按二项分布，全区所有地点合计低于 \(pct(stuckAlpha))），且至少是平时的 \(minRatio) 倍；“几乎相同”指去掉数字和标点后的 SimHash 指纹相差不超过 \(massDistance) 位"
+            ),
         ]
     }
 }

@@ -40,6 +40,7 @@ public struct DetectStage: Stage {
             return StageCounts(rowsIn: 0, rowsOut: 0, message: "no orders, so no candidates")
         }
         let total = try prepare(store)
+        try Places.joinAliases(db)
         let firstDay = try db.scalar("SELECT min(day) FROM detect_orders")
         let lastDay = try db.scalar("SELECT max(day) FROM detect_orders")
         let period = BaselinePeriod(
@@ -50,7 +51,7 @@ public struct DetectStage: Stage {
         var findings: [Finding] = []
         let signals: [(Signal, () throws -> [Finding])] = [
             (.hotspot, scan.hotspots), (.repeatCaller, scan.repeatCallers), (.mass, scan.massComplaints),
-            (.surge, scan.surges), (.stuck, scan.stuck),
+            (.mass, scan.campaigns), (.surge, scan.surges), (.stuck, scan.stuck),
         ]
         for (i, (signal, find)) in signals.enumerated() {
             Log.progress("detect: signal \(i + 1) of \(signals.count) (\(signal.label))")
@@ -64,7 +65,8 @@ public struct DetectStage: Stage {
             db: db, runID: runID, dataEnd: LocalDateTime(dayNumber: lastDay), settings: settings
         )
         .write(drafts)
-        try db.execute("DROP TABLE temp.detect_orders; DROP TABLE IF EXISTS temp.detect_text")
+        try db.execute(
+            "DROP TABLE temp.detect_orders; DROP TABLE IF EXISTS temp.detect_text; DROP TABLE temp.detect_subjects")
         try db.execute("DELETE FROM meta WHERE key LIKE 'detect.%'")
         try store.setMeta(DetectMeta.dataEnd, String(LocalDateTime(dayNumber: lastDay).description.prefix(10)))
         for (i, (name, text)) in settings.description.enumerated() {
@@ -79,7 +81,7 @@ public struct DetectStage: Stage {
     /// The order columns detect reads.
     static let columns: [OrderColumn] = [
         .seq, .receivedAt, .district, .street, .community, .address, .title, .content, .callerKey, .unit, .status,
-        .satisfaction, .reopened,
+        .satisfaction, .reopened, .support,
     ]
 
     /// Fills `detect_orders` with every order's time, category, place, caller and text fingerprint.
@@ -92,18 +94,22 @@ public struct DetectStage: Stage {
                 seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, day INTEGER NOT NULL, month TEXT NOT NULL,
                 category TEXT NOT NULL, place_key TEXT, place_name TEXT, place_label TEXT, from_text INTEGER,
                 street TEXT, community TEXT, caller TEXT, unit TEXT, unsatisfied INTEGER NOT NULL,
-                reopened INTEGER NOT NULL, simhash INTEGER);
+                reopened INTEGER NOT NULL, simhash INTEGER, support INTEGER);
+            DROP TABLE IF EXISTS temp.detect_subjects;
+            CREATE TEMP TABLE detect_subjects(seq INTEGER NOT NULL, name TEXT NOT NULL);
             """)
         struct Prepared: Sendable {
             var row: ClassifiedOrder
             var time: LocalDateTime
             var place: Place?
             var simhash: UInt64?
+            var subjects: [String]
         }
         let reader = UncheckedSendable(try store.readerConnection())
         let batchSize = self.batchSize
         let minChars = settings.massMinChars
         let insert = try db.insert(into: "temp.detect_orders", DetectColumn.allCases)
+        let subject = try db.prepare("INSERT INTO temp.detect_subjects(seq, name) VALUES(?, ?)")
         var count = 0
         let total = try Orders.count(db)
         let progress = Progress()
@@ -122,7 +128,8 @@ public struct DetectStage: Stage {
                             title: o.title, content: o.content)
                         let text = [o.title, o.content].compactMap { $0 }.joined(separator: "。")
                         return Prepared(
-                            row: row, time: time, place: place, simhash: SimHash.of(text, minChars: minChars))
+                            row: row, time: time, place: place, simhash: SimHash.of(text, minChars: minChars),
+                            subjects: Subjects.names(in: text))
                     }
                 }
             },
@@ -145,7 +152,9 @@ public struct DetectStage: Stage {
                     try insert.set(.unsatisfied, Rules.isClosed(o.status) && Rules.isDissatisfied(o.satisfaction))
                     try insert.set(.reopened, o.reopened)
                     try insert.set(.simhash, p.simhash.map { Int(Int64(bitPattern: $0)) })
+                    try insert.set(.support, o.support)
                     try insert.run()
+                    for name in p.subjects { try subject.run([o.seq, name]) }
                     count += 1
                 }
                 Log.progress(every: progress, "detect: reading " + Log.count(count, of: total, "orders"))
@@ -158,5 +167,5 @@ public struct DetectStage: Stage {
 /// The columns of the temporary `detect_orders` table: one row per order, as the signals read it.
 enum DetectColumn: Int, ColumnSet {
     case seq, t, day, month, category, placeKey, placeName, placeLabel, fromText, street, community, caller, unit
-    case unsatisfied, reopened, simhash
+    case unsatisfied, reopened, simhash, support
 }

@@ -54,6 +54,13 @@ enum DetectSchema {
                 UPDATE candidates SET level = CASE level WHEN '区' THEN 'district' WHEN '街道' THEN 'street'
                     WHEN '社区' THEN 'community' ELSE level END;
                 """),
+        // One plain sentence per candidate for the page, and the support its messages had.
+        Migration(
+            "detect.3-summary-support",
+            sql: """
+                ALTER TABLE candidates ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+                ALTER TABLE candidates ADD COLUMN support INTEGER NOT NULL DEFAULT 0;
+                """),
     ]
 }
 
@@ -129,7 +136,7 @@ public struct CandidateRecord: FetchableRecord, Sendable, Equatable {
     public enum Column: Int, ColumnSet {
         case id, detected, rank, weight, status, signals, reason, category, place, streets, communities, orders
         case callers, unsatisfied, firstSeen, lastSeen, level, levelReason, departments, firstDetected, lastDetected
-        case firstRun, lastRun
+        case firstRun, lastRun, summary, support
     }
 
     public var id: String
@@ -154,6 +161,10 @@ public struct CandidateRecord: FetchableRecord, Sendable, Equatable {
     public var departments: String
     public var firstDetected: String
     public var lastDetected: String
+    /// The candidate in one sentence, for the page.
+    public var summary: String
+    /// Support (点赞数, 附议数) of its orders, where the export carries it.
+    public var support: Int
 
     public init(_ row: RowReader<Column>) {
         id = row.string(.id)
@@ -177,6 +188,8 @@ public struct CandidateRecord: FetchableRecord, Sendable, Equatable {
         departments = row.string(.departments)
         firstDetected = row.string(.firstDetected)
         lastDetected = row.string(.lastDetected)
+        summary = row.string(.summary)
+        support = row.int(.support)
     }
 }
 

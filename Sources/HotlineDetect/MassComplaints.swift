@@ -70,4 +70,42 @@ extension SignalScan {
             hash = UInt64(bitPattern: Int64(row.int(.simhash)))
         }
     }
+
+    /// Texts from many callers about one subject (a company, platform or school; see `Subjects`)
+    /// within weeks, however each is worded, far more than that subject's own rate: a campaign.
+    /// One caller repeating itself is no campaign, whatever the number of its texts.
+    func campaigns() throws -> [Finding] {
+        let s = settings
+        let typical = try TypicalRates(
+            db: db, period: period,
+            sql: """
+                SELECT '' AS grouping, x.name AS member, d.day, count(*) AS n FROM detect_subjects x
+                JOIN detect_orders d ON d.seq = x.seq GROUP BY 2, 3 ORDER BY 2, 3
+                """)
+        let windows = Array(Set([max(s.campaignDays / 4, 1), max(s.campaignDays / 2, 1), s.campaignDays])).sorted()
+        var findings: [Finding] = []
+        try groups(
+            """
+            SELECT d.seq, d.day, d.caller, x.name AS key1 FROM detect_subjects x JOIN detect_orders d ON d.seq = x.seq
+            ORDER BY x.name, d.day, d.seq
+            """, keyColumns: 1
+        ) { key, events in
+            guard events.count >= s.massMinCallers else { return }
+            let found = events.episodes(
+                windows: windows, minCount: s.massMinCallers, minCallers: s.massMinCallers, alpha: s.alpha,
+                minRatio: s.minRatio, since: period.regimeStart,
+                expected: ownRate(
+                    events, category: nil, prior: { typical.rate("", window: $0) }, priorOrders: Self.priorOrders))
+            for e in found {
+                let first = events.seqs[e.range.lowerBound]
+                findings.append(
+                    Finding(
+                        signal: .mass, key: "campaign|\(key[0])|\(first)",
+                        detail:
+                            "\(e.peakCallers) 位来电人 \(e.window) 天内反映同一对象「\(key[0])」，平时同样天数约 \(Self.format(e.expected)) 件，共 \(e.range.count) 件",
+                        seqs: Array(events.seqs[e.range]), subject: key[0]))
+            }
+        }
+        return findings
+    }
 }

@@ -1,4 +1,5 @@
 import HotlineCore
+import HotlineStore
 
 /// Where an order happened, reduced to a key that groups orders on the same estate or address.
 public struct Place: Sendable, Equatable {
@@ -34,8 +35,32 @@ public enum Places {
 
     /// Characters that end a name when reading backwards from its estate word.
     static let stops = Set<Character>(
-        "在住到于的了是我们你他她它和与及对向从为被把这那该本此其个各每有无也都就还又将给让使请要想映诉报询称说问市区县镇省乡路街道号楼栋层室门口旁边附近周围内外前后上下里该与或、，。,.；;：:！!？?（）()《》“”\"' \t\n"
+        "在住到于的了是我们你他她它和与及对向从为被把这那该本此其个各每有无也都就还又将给让使请要想映诉报询称说问管帮市区县镇省乡路街道号楼栋层室门口旁边附近周围内外前后上下里该与或、，。,.；;：:！!？?（）()《》“”\"' \t\n"
     )
+
+    /// Words that make a run no place, however it ends: 人民政府, 希望政府, 相关部门 (政府 ends in
+    /// the estate word 府), and words of asking or addressing.
+    static let generic: [[Character]] = [
+        "政府", "部门", "领导", "单位", "机关", "人民", "相关", "有关", "希望", "要求", "请求", "恳请", "呼吁", "求助", "帮忙",
+        "市民", "群众", "百姓", "业主", "居民", "大家", "我们", "你们", "他们", "这个", "那个", "哪个", "什么",
+    ].map { Array($0) }
+
+    /// The end of the last generic word in `chars[from..<to]`, if there is one.
+    static func lastGenericEnd(_ chars: [Character], from: Int, to: Int) -> Int? {
+        var best: Int?
+        for i in from..<to {
+            for word in generic where i + word.count <= to && matches(word, chars, at: i) {
+                best = max(best ?? 0, i + word.count)
+            }
+        }
+        return best
+    }
+
+    /// Whether `name` holds a word that shows it is no place.
+    static func isGeneric<C: Collection>(_ name: C) -> Bool where C.Element == Character {
+        let chars = Array(name)
+        return generic.contains { word in (0..<chars.count).contains { matches(word, chars, at: $0) } }
+    }
 
     /// Characters that end an estate's name in an address: the building number's words, punctuation,
     /// and words for "next to".
@@ -155,6 +180,12 @@ public enum Places {
             }
             var start = i
             while start > 0 && i - start < 8 && isNamePart(chars[start - 1]) { start -= 1 }
+            // A name starts after the last word that shows what comes before it is no place.
+            if let cut = lastGenericEnd(chars, from: start, to: end) { start = cut }
+            if i - start >= 2 && isGeneric(chars[start..<end]) {
+                i = end
+                continue
+            }
             if i - start >= 2 {
                 // A longer name ending later that contains this one (伊景园滨河苑 over 伊景园) wins.
                 if let b = best, start <= b.start {
@@ -188,5 +219,52 @@ public enum Places {
     private static func isNamePart(_ c: Character) -> Bool {
         guard let v = c.unicodeScalars.first?.value, c.unicodeScalars.count == 1 else { return false }
         return v >= 0x4E00 && v <= 0x9FFF && !stops.contains(c)
+    }
+}
+
+extension Places {
+    /// Joins the names texts use for one estate: where texts name a composite (伊景园滨河苑) whose
+    /// two parts are also named alone (伊景园, 滨河苑), the parts are that composite. Only places
+    /// found in texts are joined, within one community (or street, or export); a part that two
+    /// composites share stays as it is.
+    static func joinAliases(_ db: Database) throws {
+        var names: [String: Set<String>] = [:]
+        try db.forEach(
+            KeyValue.self,
+            "SELECT DISTINCT place_key AS key, place_name AS value FROM detect_orders WHERE from_text = 1"
+        ) { r in
+            guard
+                let bar = r.key.firstIndex(of: "|")
+                    ?? (r.key.hasPrefix("t:") ? r.key.index(r.key.startIndex, offsetBy: 1) : nil)
+            else { return }
+            names[String(r.key[...bar]), default: []].insert(r.value)
+        }
+        let update = try db.prepare(
+            """
+            UPDATE detect_orders SET place_key = ?, place_name = ?, place_label = replace(place_label, ?, ?)
+            WHERE place_key = ? AND from_text = 1
+            """)
+        for (scope, known) in names.sorted(by: { $0.key < $1.key }) {
+            let keys = Set(known.map(key))
+            var target: [String: String] = [:]
+            var shared = Set<String>()
+            for composite in known.sorted() {
+                let chars = Array(composite)
+                guard chars.count >= 4 else { continue }
+                for cut in 2...(chars.count - 2) {
+                    let parts = [String(chars[..<cut]), String(chars[cut...])]
+                    guard parts.allSatisfy({ keys.contains(key($0)) && key($0) != key(composite) }) else { continue }
+                    for part in parts {
+                        if let other = target[part], other != composite { shared.insert(part) }
+                        target[part] = composite
+                    }
+                }
+            }
+            for (part, composite) in target.sorted(by: { $0.key < $1.key }) where !shared.contains(part) {
+                for name in known where key(name) == key(part) {
+                    try update.run([scope + key(composite), composite, name, composite, scope + key(name)])
+                }
+            }
+        }
     }
 }

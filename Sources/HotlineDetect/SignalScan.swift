@@ -10,6 +10,8 @@ struct Finding {
     /// The finding in words, for the page.
     var detail: String
     var seqs: [Int]
+    /// What a campaign is about (58车贷), to name a candidate that has no place.
+    var subject: String?
 }
 
 /// What every signal shares: the prepared `detect_orders` table, the settings, and a reader of

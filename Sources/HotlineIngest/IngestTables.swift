@@ -90,6 +90,10 @@ enum IngestSchema {
                 UPDATE sources SET sequence = (SELECT count(*) FROM sources s WHERE s.run_id < sources.run_id
                     OR (s.run_id = sources.run_id AND s.rowid <= sources.rowid));
                 """),
+        // How many backed or opposed a web message, where the export says.
+        Migration(
+            "ingest.6-support",
+            sql: "ALTER TABLE orders ADD COLUMN support INTEGER; ALTER TABLE orders ADD COLUMN opposition INTEGER;"),
     ]
 
     /// Marks the orders that the history already shows reopened, by the one rule.
@@ -140,7 +144,7 @@ enum IngestSchema {
 public enum OrderColumn: Int, ColumnSet {
     case seq, id, receivedAt, month, channel, kind, district, street, community, address, operatorCategory, title
     case content, unit, deadlineDays, deadlineAt, closedAt, status, satisfaction, callerKey, sourceFile, sourceLine
-    case fingerprint, runID, contacted, resolved, satisfiedFlag, reopened, reopenedAfter
+    case fingerprint, runID, contacted, resolved, satisfiedFlag, reopened, reopenedAfter, support, opposition
 }
 
 /// An order as the store keeps it, for the stages after ingest and for `explain`.
@@ -175,6 +179,9 @@ public struct StoredOrder: Sendable, Equatable {
     /// Reopened after a close (`Rules.isReopening`), and that close's callback.
     public var reopened: Bool
     public var reopenedAfter: String?
+    /// Support (点赞数, 附议数) and opposition (反对数), where the export carries them.
+    public var support: Int?
+    public var opposition: Int?
 
     /// Reads the columns of `columns` from a row; the others keep empty values.
     public init(_ row: RowReader<OrderColumn>, columns: Set<OrderColumn>) {
@@ -207,6 +214,8 @@ public struct StoredOrder: Sendable, Equatable {
         satisfiedFlag = has(.satisfiedFlag) ? row.optionalBool(.satisfiedFlag) : nil
         reopened = has(.reopened) ? row.bool(.reopened) : false
         reopenedAfter = text(.reopenedAfter)
+        support = has(.support) ? row.optionalInt(.support) : nil
+        opposition = has(.opposition) ? row.optionalInt(.opposition) : nil
     }
 
     /// The handling state the shared rules look at.

@@ -20,7 +20,7 @@ final class OrderWriter {
     private static let written: [OrderColumn] = [
         .id, .receivedAt, .month, .channel, .kind, .district, .street, .community, .address, .operatorCategory, .title,
         .content, .unit, .deadlineDays, .deadlineAt, .closedAt, .status, .satisfaction, .callerKey, .sourceFile,
-        .sourceLine, .fingerprint, .runID, .contacted, .resolved, .satisfiedFlag,
+        .sourceLine, .fingerprint, .runID, .contacted, .resolved, .satisfiedFlag, .support, .opposition,
     ]
     private static let stateColumns: [OrderColumn] = [
         .seq, .fingerprint, .status, .satisfaction, .closedAt, .reopened, .reopenedAfter, .sourceFile,
@@ -119,6 +119,8 @@ final class OrderWriter {
             (.sourceFile, .text(order.sourceFile)), (.sourceLine, .int(Int64(order.sourceLine))),
             (.fingerprint, .text(fingerprint)), (.runID, .int(Int64(runID))), (.contacted, flag(order.contacted)),
             (.resolved, flag(order.resolved)), (.satisfiedFlag, flag(order.satisfiedFlag)),
+            (.support, order.support.map { .int(Int64($0)) } ?? .null),
+            (.opposition, order.opposition.map { .int(Int64($0)) } ?? .null),
         ]
         for (column, value) in values {
             let n = insertOrder.parameter(column)

@@ -140,6 +140,8 @@ public struct RowNormalizer: Sendable {
         order.status = coded(.status, Values.status) { OrderStatus(rawValue: $0) != nil }
         order.satisfaction = coded(.satisfaction, Values.satisfaction) { Satisfaction(rawValue: $0) != nil }
         order.deadlineDays = value(.deadlineDays).flatMap(leadingNumber)
+        order.support = value(.support).flatMap(leadingNumber)
+        order.opposition = value(.opposition).flatMap(leadingNumber)
         order.contacted = flag(.contacted)
         order.resolved = flag(.resolved)
         order.satisfiedFlag = flag(.satisfiedFlag)

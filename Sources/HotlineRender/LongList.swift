@@ -134,8 +134,8 @@ struct LongList: Sendable {
     static let recurring = LongList(
         file: "recurring.csv",
         header: [
-            "排名", "编号", "状态", "建议层级", "层级理由", "分类", "地点", "信号", "依据", "工单数", "来电人数", "不满意或重新办理", "首次出现",
-            "最近出现", "承办单位", "权重", "首次检出", "本次检出",
+            "排名", "编号", "状态", "建议层级", "层级理由", "分类", "地点", "概述", "信号", "依据", "工单数", "来电人数", "不满意或重新办理",
+            "点赞或附议", "首次出现", "最近出现", "承办单位", "权重", "首次检出", "本次检出",
         ],
         count: { try EscalationCandidates.count($0, detected: true) + EscalationCandidates.count($0, detected: false) },
         rows: { db, limit, body in
@@ -145,9 +145,10 @@ struct LongList: Sendable {
                 n += 1
                 try body([
                     c.rank.map { .int($0) } ?? .empty, .id(c.id), .text(c.status.label), .text(c.level.label),
-                    .text(c.levelReason), .text(c.category), .text(c.place),
+                    .text(c.levelReason), .text(c.category), .text(c.place), .text(c.summary),
                     .text(c.signals.map(\.label).joined(separator: "、")), .text(c.reason), .int(c.orders),
-                    .int(c.callers), .int(c.unsatisfied), .text(c.firstSeen), .text(c.lastSeen), .text(c.departments),
+                    .int(c.callers), .int(c.unsatisfied), .int(c.support), .text(c.firstSeen), .text(c.lastSeen),
+                    .text(c.departments),
                     .decimal(c.weight, places: 1), .text(c.firstDetected), .text(c.detected ? "是" : "否"),
                 ])
             }

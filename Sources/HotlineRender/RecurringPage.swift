@@ -83,8 +83,14 @@ struct RecurringReport {
         html += currentSection()
         html += goneSection()
         html += "<section><h2>检测口径</h2><table class=\"narrow\"><tbody>\n"
-        for (k, v) in definitions { html += "<tr><th>\(h(k))</th><td>\(h(v))</td></tr>\n" }
-        html += "</tbody></table></section>\n<footer>不含来电人姓名和联系电话；来电人只按加盐散列计数。</footer>\n</body>\n</html>\n"
+        for (k, v) in definitions where k != DetectSettings.methodKey {
+            html += "<tr><th>\(h(k))</th><td>\(h(v))</td></tr>\n"
+        }
+        html += "</tbody></table>\n"
+        if let method = definitions.first(where: { $0.0 == DetectSettings.methodKey }) {
+            html += "<p class=\"note\">注：\(h(method.1))。</p>\n"
+        }
+        html += "</section>\n<footer>不含来电人姓名和联系电话；来电人只按加密后的号码计数。</footer>\n</body>\n</html>\n"
         return html
     }
 
@@ -95,8 +101,10 @@ struct RecurringReport {
 
             """
         guard !current.isEmpty else { return html + "<p>本次没有检出候选问题。</p></section>\n" }
+        // Support (点赞, 附议) only where the exports carry it: phone exports do not.
+        let supported = current.contains { $0.record.support > 0 }
         html += """
-            <table><thead><tr><th>排名</th><th>编号</th><th>状态</th><th>建议层级</th><th>问题</th><th>依据</th><th>工单</th><th>来电人</th><th>不满意</th><th>时间</th><th>走势</th><th>承办单位</th></tr></thead><tbody>
+            <table><thead><tr><th>排名</th><th>编号</th><th>状态</th><th>建议层级</th><th>问题</th><th>依据</th><th>工单</th><th>来电人</th><th>不满意</th>\(supported ? "<th>点赞或附议</th>" : "")<th>时间</th><th>走势</th><th>承办单位</th></tr></thead><tbody>
 
             """
         for candidate in current {
@@ -105,8 +113,9 @@ struct RecurringReport {
             html += """
                 <tr><td class="num">\(c.rank ?? 0)</td><td>\(h(c.id))</td><td>\(h(c.status.label))</td>\
                 <td title="\(h(c.levelReason))">\(h(c.level.label))<br><span class="note">\(h(c.levelReason))</span></td>\
-                <td><b>\(h(c.category))</b><br>\(h(c.place))</td><td><b>\(h(signals))</b><br><span class="note">\(h(c.reason))</span></td>\
+                <td><b>\(h(c.category))</b> · \(h(c.place))<br>\(h(c.summary))</td><td><b>\(h(signals))</b><br><span class="note">\(h(c.reason))</span></td>\
                 <td class="num">\(c.orders.grouped)</td><td class="num">\(c.callers.grouped)</td><td class="num">\(c.unsatisfied.grouped)</td>\
+                \(supported ? "<td class=\"num\">\(c.support.grouped)</td>" : "")\
                 <td>\(h(String(c.firstSeen.prefix(10))))<br>至 \(h(String(c.lastSeen.prefix(10))))</td><td>\(sparkline(candidate))</td>\
                 <td>\(c.departments.isEmpty ? "—" : h(c.departments))</td></tr>
 

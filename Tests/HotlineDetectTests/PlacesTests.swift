@@ -24,6 +24,11 @@ import Testing
         #expect(Places.estate(inText: "A市经济学院强制学生外出实习") == "经济学院")
         #expect(Places.estate(inText: "城管执法不文明，本小区无人管") == nil)
         #expect(Places.estate(inText: "公司拖欠工资三个月") == nil)
+        // Words of government and asking are no places, though 府 ends estates (华润城润府).
+        for text in ["请人民政府管一管", "求政府帮帮我们", "希望政府重视", "相关政府部门不作为", "业主家园群的问题"] {
+            #expect(Places.estate(inText: text) == nil, "\(text)")
+        }
+        #expect(Places.estate(inText: "希望政府管管华润城润府的噪音") == "华润城润府")
         let p = Places.place(
             address: nil, district: nil, street: nil, community: nil, title: "魅力之城小区油烟扰民", content: "")
         #expect(p?.key == "t:魅力之城")
