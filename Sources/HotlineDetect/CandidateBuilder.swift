@@ -184,8 +184,8 @@ struct CandidateBuilder {
         }.joined(separator: "、")
         let people = c.callers == 1 ? "1 位来电人反映 \(c.orders) 次" : "\(c.callers) 位来电人反映 \(c.orders) 件"
         let support = c.support > 0 ? "（获 \(c.support) 次点赞或附议）" : ""
-        let to_ = c.level == .community ? "建议社区跟进" : "建议提级到\(c.level.label)处理"
-        return "\(c.place)的「\(c.category)」问题：\(when)，\(people)\(support)，\(why)；\(to_)。"
+        let handling = c.level == .community ? "建议社区跟进" : "建议提级到\(c.level.label)处理"
+        return "\(c.place)的「\(c.category)」问题：\(when)，\(people)\(support)，\(why)；\(handling)。"
     }
 
     /// 社区, 街道 or 区: by how far the problem reaches, how many departments it needs, and its weight.
