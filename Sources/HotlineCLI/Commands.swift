@@ -16,6 +16,8 @@ enum Commands {
         name: "--store", value: "path", help: "The SQLite store (default: the pipeline's, else hotline.sqlite).")
     static let out = OptionSpec(
         name: "--out", value: "dir", help: "Where the site goes (default: the pipeline's, else site).")
+    static let full = OptionSpec(
+        name: "--full", value: "", help: "Rebuild from scratch, not only what changed since the last run.")
 
     static let table: [Command] = [
         Command(
@@ -26,8 +28,12 @@ enum Commands {
                 problems to escalate and publishes the site. Prints the path of the published index.html.
                 Every setting and file is checked before the first stage changes the store. Each stage
                 commits on its own; the site is replaced only when every stage has succeeded.
+                A night costs what changed: exports read before and unchanged are not read again, only
+                new and updated orders are classified (all of them when the taxonomy, the model or the
+                classify settings changed), and a stage whose inputs did not change is not run.
+                --full rebuilds everything; 'hotline status' says what the next run will do.
                 """,
-            options: [config, store, out], positionals: 0...Int.max, settings: StageGraph.settings, run: runAll),
+            options: [config, store, out, full], positionals: 0...Int.max, settings: StageGraph.settings, run: runAll),
         Command(
             name: "ingest", arguments: "[<file> ...]", summary: "Read exports (CSV, XLSX, XML) into the store.",
             discussion: """
@@ -53,12 +59,12 @@ enum Commands {
                 Workbooks and XML from outside are read as hostile: DTDs and entities are refused, and
                 archives that expand too far, are encrypted, corrupt or truncated are refused by name.
                 """,
-            options: [config, store], positionals: 0...Int.max, settings: IngestStage.settings,
+            options: [config, store, full], positionals: 0...Int.max, settings: IngestStage.settings,
             run: { try runStage(IngestStage.self, $0) }),
         Command(
             name: "classify", arguments: "", summary: "Classify every order in the store by the taxonomy.",
             discussion: "Replaces the previous classification; rerun it after editing the taxonomy.",
-            options: [config, store], positionals: 0...0, settings: ClassifyStage.settings,
+            options: [config, store, full], positionals: 0...0, settings: ClassifyStage.settings,
             run: { try runStage(ClassifyStage.self, $0) }),
         Command(
             name: "aggregate", arguments: "", summary: "Count orders by category, month, street and community.",
@@ -133,7 +139,8 @@ enum Commands {
         Command(
             name: "status", arguments: "",
             summary: "Show what the store holds, the last stage runs, and which stages are stale and why.",
-            discussion: "", options: [config, store], positionals: 0...0, run: { try status(Setup($0)) }),
+            discussion: "Give the --out a nightly run publishes to, so that render's state is told for that folder.",
+            options: [config, store, out], positionals: 0...0, run: { try status(Setup($0)) }),
         Command(
             name: "explain", arguments: "<order-id | candidate-id>",
             summary: "Show why an order landed in its category, or what a candidate rests on.",
@@ -162,7 +169,8 @@ enum Commands {
                 store: invocation.options["--store"] ?? config.path(PipelineConfig.store) ?? "hotline.sqlite",
                 out: invocation.options["--out"] ?? config.path(PipelineConfig.out) ?? "site",
                 inputs: invocation.command.name == "run" || invocation.command.name == "ingest"
-                    ? invocation.arguments : [])
+                    ? invocation.arguments : [],
+                full: invocation.options["--full"] != nil)
         }
 
         /// The store with every stage's migrations; opened for writing, it is locked for this process.
@@ -228,14 +236,24 @@ enum Commands {
         let store = try setup.openStore()
         try run(ingest, in: store)
         hotline_release_free_memory()
-        try run(classify, in: store)
+        // A stage whose inputs and settings are as they were at its last run is not run again.
+        try runIfStale(classify, in: store, full: setup.paths.full)
         hotline_release_free_memory()
-        try run(aggregate, in: store)
+        try runIfStale(aggregate, in: store, full: setup.paths.full)
         hotline_release_free_memory()
-        try run(detect, in: store)
+        try runIfStale(detect, in: store, full: setup.paths.full)
         hotline_release_free_memory()
-        try run(render, in: store)
+        try runIfStale(render, in: store, full: setup.paths.full || !render.published)
         print(render.index)
+    }
+
+    /// Runs `stage` unless it is up to date with its inputs and settings (or `full` is asked).
+    static func runIfStale<S: Stage>(_ stage: S, in store: Store, full: Bool) throws {
+        if !full, try store.staleness(of: S.self, fingerprint: stage.fingerprint) == .current {
+            Log.info("\(S.name.rawValue): up to date; nothing changed since its last run")
+            return
+        }
+        try run(stage, in: store)
     }
 
     /// `hotline remove`: orders out of the store, by id or by export.

@@ -50,7 +50,9 @@ extension Commands {
                 out += "\nLast failure (\(failed.stage), run \(failed.id)): \(message)\n"
             }
         }
-        out += "\nStages:\n" + table(["STAGE", "LAST OK RUN", "STATE"], try stageStates(setup, store: store))
+        out +=
+            "\nStages:\n"
+            + table(["STAGE", "LAST OK RUN", "STATE", "NEXT 'hotline run'"], try stageStates(setup, store: store))
         print(out, terminator: "")
     }
 
@@ -58,7 +60,10 @@ extension Commands {
     static func stageStates(_ setup: Setup, store: Store) throws -> [[String]] {
         func state<S: Stage>(_ type: S.Type) throws -> [String] {
             let last = try store.lastSuccessfulRun(of: S.name).map { "\($0.id) (\($0.startedAt))" } ?? "—"
-            if S.reads.isEmpty { return [S.name.rawValue, last, "reads the exports it is given"] }
+            if S.name == .ingest {
+                return [S.name.rawValue, last, "reads the exports it is given", "reads new and changed exports only"]
+            }
+            if S.reads.isEmpty { return [S.name.rawValue, last, "reads the exports it is given", "—"] }
             // Without a pipeline file the settings cannot be compared, only the tables.
             var fingerprint: String?
             if setup.config.file != nil {
@@ -69,7 +74,19 @@ extension Commands {
                 }
             }
             let text: String
-            switch try store.staleness(of: S.self, fingerprint: fingerprint) {
+            let staleness = try store.staleness(of: S.self, fingerprint: fingerprint)
+            var next = staleness == .current ? "skipped: up to date" : "runs on everything"
+            if S.name == .train {
+                next = "not run (train is run by hand)"
+            } else if S.name == .classify, staleness != .current, let fingerprint {
+                switch try store.scope(of: S.name, fingerprint: fingerprint, full: false) {
+                case .changedSince(let run):
+                    next =
+                        "classifies the \(try Orders.count(store.db, writtenAfter: run).grouped) orders written since"
+                case .everything(let reason): next = "classifies every order: \(reason)"
+                }
+            }
+            switch staleness {
             case .current:
                 text =
                     fingerprint == nil
@@ -81,7 +98,7 @@ extension Commands {
             case .settingsChanged:
                 text = "stale: its settings or files changed since; run 'hotline \(S.name.rawValue)'"
             }
-            return [S.name.rawValue, last, text]
+            return [S.name.rawValue, last, text, next]
         }
         return try StageGraph.all.map { try state($0) }
     }

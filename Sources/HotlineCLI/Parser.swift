@@ -1,10 +1,13 @@
 import HotlineCore
 
-/// An option a subcommand accepts: `--name VALUE`, or `--name=VALUE`.
+/// An option a subcommand accepts: `--name VALUE`, or `--name=VALUE`; a flag (`--full`) when
+/// `value` is empty.
 struct OptionSpec: Sendable {
     var name: String
     var value: String
     var help: String
+
+    var isFlag: Bool { value.isEmpty }
 }
 
 /// One subcommand: what it is called, what it takes, and what it does.
@@ -80,10 +83,13 @@ func parse(_ args: [String], commands: [Command]) throws -> Parsed {
             name = String(arg[..<eq])
             value = String(arg[arg.index(after: eq)...])
         }
-        guard command.options.contains(where: { $0.name == name }) else {
+        guard let spec = command.options.first(where: { $0.name == name }) else {
             throw HotlineError.usage("unknown option '\(name)' for 'hotline \(command.name)'")
         }
-        if value == nil {
+        if spec.isFlag {
+            guard value == nil else { throw HotlineError.usage("option '\(name)' takes no value") }
+            value = ""
+        } else if value == nil {
             guard i < args.count else { throw HotlineError.usage("option '\(name)' needs a value") }
             value = args[i]
             i += 1
@@ -126,7 +132,8 @@ func helpText(for command: Command?, commands: [Command]) -> String {
     let usage = ["hotline", command.name, command.options.isEmpty ? "" : "[options]", command.arguments]
     text += "USAGE: " + usage.filter { !$0.isEmpty }.joined(separator: " ") + "\n\nOPTIONS:\n"
     for o in command.options {
-        text += "  " + "\(o.name) <\(o.value)>".padding(toLength: 22) + "  " + o.help + "\n"
+        let usage = o.isFlag ? o.name : "\(o.name) <\(o.value)>"
+        text += "  " + usage.padding(toLength: 22) + "  " + o.help + "\n"
     }
     text += "  " + "-h, --help".padding(toLength: 22) + "  Show help information.\n"
     if !command.settings.isEmpty {

@@ -57,6 +57,8 @@ public struct ClassifyStage: Stage {
     public let source: ClassifySettings.Source
     public let fingerprint: String
     public var batchSize = 512
+    /// Classify every order, not only those written since the last run.
+    public var full = false
 
     /// Reads the taxonomy and, when there is one, the model beside the store.
     public init(config: PipelineConfig, paths: StagePaths) throws {
@@ -73,6 +75,7 @@ public struct ClassifyStage: Stage {
             classifier: Classifier(taxonomy: taxonomy, fallback: config.text(ClassifySettings.fallback) ?? "其他"),
             model: model, settings: settings, source: source,
             fingerprint: Self.fingerprint(of: config, files: [taxonomy.file, modelPath]))
+        full = paths.full
     }
 
     /// A stage with these rules and model, for tests and tools that build them themselves.
@@ -162,15 +165,25 @@ public struct ClassifyStage: Stage {
         }
     }
 
+    /// Classifies the orders inserted or updated since the last run with the same taxonomy, model
+    /// and settings; every order when those changed, orders were removed, or `full` is set.
     public func run(in store: Store, runID: Int) throws -> StageCounts {
-        try store.db.execute("DELETE FROM classified")
+        let scope = try store.scope(of: Self.name, fingerprint: fingerprint, full: full)
+        var since: Int?
+        switch scope {
+        case .changedSince(let run): since = run
+        case .everything(let reason):
+            if try store.lastSuccessfulRun(of: Self.name) != nil { Log.info("classify: every order, as \(reason)") }
+            try store.db.execute("DELETE FROM classified")
+        }
         let reader = UncheckedSendable(try store.readerConnection())
+        let writtenAfter = since
         let batchSize = self.batchSize
         let classifier = self.classifier
         let model = self.model
         let settings = self.settings
         let source = self.source
-        let insert = try store.db.insert(into: "classified", ClassifiedColumn.allCases)
+        let insert = try store.db.insert(into: "classified", ClassifiedColumn.allCases, replace: true)
         var count = 0
         var sources: [ClassificationSource: Int] = [:]
         let total = try Orders.count(store.db)
@@ -179,7 +192,8 @@ public struct ClassifyStage: Stage {
             label: "classify", depth: 8,
             produce: { send in
                 try Orders.batches(
-                    reader.value, columns: [.seq, .title, .content, .operatorCategory], size: batchSize, send: send)
+                    reader.value, columns: [.seq, .title, .content, .operatorCategory], size: batchSize,
+                    writtenAfter: writtenAfter, send: send)
             },
             transform: {
                 { batch in
@@ -224,6 +238,9 @@ public struct ClassifyStage: Stage {
                 }
             }
         }
-        return StageCounts(rowsIn: count, rowsOut: count, message: parts.joined(separator: ", "))
+        let changed = since == nil ? "" : "\(count.grouped) new or updated since the last run: "
+        return StageCounts(
+            rowsIn: count, rowsOut: count, message: changed + parts.joined(separator: ", "),
+            changed: since != nil && count == 0 ? [] : nil)
     }
 }

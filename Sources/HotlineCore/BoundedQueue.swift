@@ -89,50 +89,93 @@ public final class Background<Result: Sendable>: @unchecked Sendable {
     }
 }
 
-/// A three-step pipeline: a producer and a transformer on their own Dispatch queues, and the
-/// calling thread consuming, joined by bounded queues of `depth` batches each.
+/// A three-step pipeline: a producer and `workers` transformers on their own Dispatch queues, and
+/// the calling thread consuming in the order the batches were produced, joined by bounded queues
+/// of `depth` batches each.
 public enum Pipeline {
+    /// How many transformers run by default: one per core but one (the producer and the consumer
+    /// share the rest), at least one.
+    public static let defaultWorkers = max(ProcessInfo.processInfo.activeProcessorCount - 1, 1)
+
     /// Runs until the producer is done and everything is consumed.
     ///
     /// `produce` gets a `send` that blocks while the queue is full and returns false once the run
-    /// is cancelled (it should then return). `makeTransform` is called once, on the transformer's
-    /// thread, so the transform may hold state no other thread sees (a decoder, say). An error from
-    /// `consume` cancels both sides, waits for them, and is rethrown; an error from `produce` is
-    /// rethrown after what it sent has been consumed.
+    /// is cancelled (it should then return). `makeTransform` is called once on each transformer's
+    /// thread, so a transform may hold state no other thread sees (a decoder, say). Results are
+    /// consumed in the order their batches were sent, whichever transformer finished first. An
+    /// error from `consume` cancels every side, waits for them, and is rethrown; an error from
+    /// `produce` is rethrown after what it sent has been consumed.
     public static func run<Batch: Sendable, Result: Sendable>(
         label: String,
         depth: Int,
+        workers: Int = defaultWorkers,
         produce: @escaping @Sendable (_ send: (Batch) -> Bool) throws -> Void,
         transform makeTransform: @escaping @Sendable () -> (Batch) -> Result,
         consume: (Result) throws -> Void
     ) throws {
-        let inbox = BoundedQueue<Batch>(capacity: depth)
-        let outbox = BoundedQueue<Result>(capacity: depth)
+        let inbox = BoundedQueue<(Int, Batch)>(capacity: depth)
+        let outbox = BoundedQueue<(Int, Result)>(capacity: depth)
         let producer = Background(label: "\(label).produce") {
             defer { inbox.finish() }
-            try produce { inbox.send($0) }
+            var n = 0
+            try produce { batch in
+                defer { n += 1 }
+                return inbox.send((n, batch))
+            }
         }
-        let transformer = Background(label: "\(label).transform") {
-            defer { outbox.finish() }
-            let transform = makeTransform()
-            while let batch = inbox.receive() {
-                guard outbox.send(transform(batch)) else {
-                    inbox.cancel()
-                    return
+        let remaining = Countdown(max(workers, 1)) { outbox.finish() }
+        let transformers = (0..<max(workers, 1)).map { i in
+            Background(label: "\(label).transform\(i)") {
+                defer { remaining.done() }
+                let transform = makeTransform()
+                while let (n, batch) = inbox.receive() {
+                    guard outbox.send((n, transform(batch))) else {
+                        inbox.cancel()
+                        return
+                    }
                 }
             }
         }
         do {
-            while let result = outbox.receive() { try consume(result) }
+            // Results that arrived before their turn wait here: at most the batches in flight.
+            var waiting: [Int: Result] = [:]
+            var next = 0
+            while let (n, result) = outbox.receive() {
+                waiting[n] = result
+                while let ready = waiting.removeValue(forKey: next) {
+                    try consume(ready)
+                    next += 1
+                }
+            }
         } catch {
             inbox.cancel()
             outbox.cancel()
             _ = try? producer.value()
-            _ = try? transformer.value()
+            for t in transformers { _ = try? t.value() }
             throw error
         }
         try producer.value()
-        try transformer.value()
+        for t in transformers { try t.value() }
+    }
+}
+
+/// Calls `body` once `count` calls of `done` have been made, from any threads.
+final class Countdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count: Int
+    private let body: @Sendable () -> Void
+
+    init(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+        self.count = count
+        self.body = body
+    }
+
+    func done() {
+        lock.lock()
+        count -= 1
+        let last = count == 0
+        lock.unlock()
+        if last { body() }
     }
 }
 

@@ -119,11 +119,12 @@ public struct DetectStage: Stage {
                 try Classifications.batches(reader.value, columns: Self.columns, size: batchSize, send: send)
             },
             transform: {
-                { batch in
+                let finder = PlaceFinder()
+                return { batch in
                     batch.compactMap { row -> Prepared? in
                         let o = row.order
                         guard let time = LocalDateTime.stored(o.receivedAt) else { return nil }
-                        let place = Places.place(
+                        let place = finder.place(
                             address: o.address, district: o.district, street: o.street, community: o.community,
                             title: o.title, content: o.content)
                         let text = [o.title, o.content].compactMap { $0 }.joined(separator: "。")

@@ -84,8 +84,14 @@ public enum Places {
             name = estate(inText: title ?? "") ?? estate(inText: content ?? "")
             fromText = name != nil
         }
+        guard let name else { return nil }
+        return place(named: name, street: street, community: community, fromText: fromText)
+    }
+
+    /// The place of an estate's name in its street and community.
+    static func place(named name: String, street: String?, community: String?, fromText: Bool) -> Place? {
         // A place never carries a person's name: one that masking would change is no place.
-        guard let name, PersonalData.mask(name) == name else { return nil }
+        guard PersonalData.mask(name) == name else { return nil }
         let scope = community.map { "c:\($0)|" } ?? street.map { "s:\($0)|" } ?? "t:"
         return Place(key: scope + key(name), name: name, street: street, community: community, fromText: fromText)
     }
@@ -98,9 +104,8 @@ public enum Places {
         return name
     }
 
-    /// The estate in an address, after its administrative prefix and before its building number.
-    static func estate(fromAddress address: String, names: [String]) -> String? {
-        var s = Substring(address.filter { !$0.isWhitespace })
+    /// The names an address may start with: district, street and community in full and short, longest first.
+    static func prefixes(_ names: [String]) -> [String] {
         var prefixes: [String] = []
         for name in names where name.count >= 2 {
             prefixes.append(name)
@@ -109,7 +114,16 @@ public enum Places {
                 if short.count >= 2 { prefixes.append(short) }
             }
         }
-        prefixes.sort { $0.count > $1.count }
+        return prefixes.sorted { $0.count > $1.count }
+    }
+
+    /// The estate in an address, after its administrative prefix and before its building number.
+    static func estate(fromAddress address: String, names: [String]) -> String? {
+        estate(fromAddress: address, prefixes: prefixes(names))
+    }
+
+    static func estate(fromAddress address: String, prefixes: [String]) -> String? {
+        var s = Substring(address.filter { !$0.isWhitespace })
         var progress = true
         while progress {
             progress = false
@@ -219,6 +233,41 @@ public enum Places {
     private static func isNamePart(_ c: Character) -> Bool {
         guard let v = c.unicodeScalars.first?.value, c.unicodeScalars.count == 1 else { return false }
         return v >= 0x4E00 && v <= 0x9FFF && !stops.contains(c)
+    }
+}
+
+/// `Places.place` with what repeats remembered: one finder per thread. Addresses repeat (one per
+/// building, many orders each), and so do the district, street and community they start with.
+final class PlaceFinder {
+    private var prefixes: [String: [String]] = [:]
+    private var places: [String: Place?] = [:]
+    private static let limit = 200_000
+
+    func place(
+        address: String?, district: String?, street: String?, community: String?, title: String?, content: String?
+    ) -> Place? {
+        let street = street.flatMap { $0.isEmpty ? nil : $0 }
+        let community = community.flatMap { $0.isEmpty ? nil : $0 }
+        if let address, !address.isEmpty {
+            let names = [district, street, community].compactMap { $0 }
+            let scope = names.joined(separator: "\u{1F}")
+            let key = scope + "\u{1E}" + address
+            if let known = places[key] {
+                if let known { return known }
+            } else {
+                let p = prefixes[scope] ?? Places.prefixes(names)
+                if prefixes.count > Self.limit { prefixes.removeAll() }
+                prefixes[scope] = p
+                let place = Places.estate(fromAddress: address, prefixes: p).flatMap {
+                    Places.place(named: $0, street: street, community: community, fromText: false)
+                }
+                if places.count > Self.limit { places.removeAll() }
+                places[key] = .some(place)
+                if let place { return place }
+            }
+        }
+        return Places.place(
+            address: nil, district: district, street: street, community: community, title: title, content: content)
     }
 }
 

@@ -39,6 +39,10 @@ public final class IngestStage: Stage {
     public private(set) var summaries: [FileSummary] = []
     /// Files skipped as no export at all, once `run` has returned.
     public private(set) var skipped: [Diagnostic] = []
+    /// Files skipped because they are as they were when last read, once `run` has returned.
+    public private(set) var unchangedFiles: [String] = []
+    /// Read every file again, changed or not.
+    public let full: Bool
 
     /// A file in which no row names any field: no export, perhaps a stray file among them.
     struct NotAnExport: Error { var diagnostic: Diagnostic }
@@ -46,12 +50,14 @@ public final class IngestStage: Stage {
     /// What each file did, and how its columns were read, for the log once the run has committed.
     public var report: [String] {
         summaries.flatMap { s in [s.line] + s.mapping.lines.map { "\(s.file): \($0)" } }
+            + unchangedFiles.map { "\($0): unchanged since it was read; not read again (--full reads it)" }
     }
 
     /// The files named on the command line, else the pipeline's `inputs`.
     public init(config: PipelineConfig, paths: StagePaths) throws {
         settings = try IngestSettings(config: config)
         fingerprint = Self.fingerprint(of: config)
+        full = paths.full
         keyPath = paths.key ?? CallerKey.path(config: config)
         if !paths.inputs.isEmpty {
             files = paths.inputs
@@ -73,12 +79,19 @@ public final class IngestStage: Stage {
         let key = try CallerKey.load(path: keyPath, for: store)
         summaries = []
         skipped = []
+        unchangedFiles = []
         let writer = try OrderWriter(db: store.db, runID: runID)
         var forgotten = 0
         for file in files {
             let summary: FileSummary
+            // An export read before and not changed since is not read again (unless --full).
+            let stamp = Self.stamp(file, fingerprint: fingerprint)
+            if !full, let stamp, try Sources.stamp(store.db, file: Self.sourceKey(file)) == stamp {
+                unchangedFiles.append(file)
+                continue
+            }
             do {
-                let (read, dropped) = try ingest(file: file, key: key, writer: writer)
+                let (read, dropped) = try ingest(file: file, key: key, writer: writer, stamp: stamp)
                 summary = read
                 forgotten += dropped
             } catch let stray as NotAnExport where !settings.strict {
@@ -96,25 +109,38 @@ public final class IngestStage: Stage {
                 throw HotlineError.refused(file: file, reason: reason)
             }
         }
-        if summaries.isEmpty && !skipped.isEmpty { throw HotlineError.input(skipped) }
+        if summaries.isEmpty && unchangedFiles.isEmpty && !skipped.isEmpty { throw HotlineError.input(skipped) }
         let read = summaries.reduce(0) { $0 + $1.read }
         let rejected = summaries.reduce(0) { $0 + $1.rejected }
-        var changed: Set<TableName> = [.sources]
+        var changed: Set<TableName> = summaries.isEmpty ? [] : [.sources]
         if summaries.contains(where: { $0.inserted + $0.updated > 0 }) { changed.insert(.orders) }
         if summaries.contains(where: { $0.updated > 0 }) { changed.insert(.orderHistory) }
         if rejected + forgotten > 0 { changed.insert(.rejects) }
+        let unchanged = unchangedFiles.isEmpty ? "" : ", \(unchangedFiles.count) unchanged since read"
         return StageCounts(
-            rowsIn: read, rowsOut: read - rejected, rejected: rejected, message: "\(files.count) file(s)",
-            changed: changed)
+            rowsIn: read, rowsOut: read - rejected, rejected: rejected,
+            message: "\(files.count) file(s)\(unchanged)", changed: changed)
+    }
+
+    /// Where `sources` keeps a file: its standardized path.
+    static func sourceKey(_ file: String) -> String { URL(fileURLWithPath: file).standardizedFileURL.path }
+
+    /// What a file is now, for telling whether it changed since it was read: size, modification
+    /// time to the nanosecond, and the settings it is read with; nil when it cannot be told.
+    static func stamp(_ file: String, fingerprint: String) -> String? {
+        var info = stat()
+        guard stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(fingerprint)"
     }
 
     /// Ingests `files` into `store` as one run with `config`'s settings, the caller key beside the
-    /// store unless `key` names one; returns what each file did.
+    /// store unless `key` names one; returns what each file read (none for a file unchanged since
+    /// it was last read, unless `full`).
     @discardableResult
-    public static func ingest(_ files: [String], into store: Store, config: PipelineConfig, key: String? = nil) throws
-        -> [FileSummary]
-    {
-        let paths = StagePaths(store: store.path, inputs: files, key: key ?? store.path + ".key")
+    public static func ingest(
+        _ files: [String], into store: Store, config: PipelineConfig, key: String? = nil, full: Bool = false
+    ) throws -> [FileSummary] {
+        let paths = StagePaths(store: store.path, inputs: files, key: key ?? store.path + ".key", full: full)
         let stage = try IngestStage(config: config, paths: paths)
         try store.run(stage)
         return stage.summaries
@@ -173,7 +199,7 @@ public final class IngestStage: Stage {
                 case .unchanged: summary.unchanged += 1
                 }
             }
-            try writer.record(summary, key: "(given in run \(runID))")
+            try writer.record(summary, key: "(given in run \(runID))", stamp: nil)
             return StageCounts(
                 rowsIn: orders.count, rowsOut: orders.count, changed: [.orders, .orderHistory, .sources])
         }
@@ -187,7 +213,9 @@ public final class IngestStage: Stage {
     }
 
     /// Ingests one file; returns what it did and how many of the file's earlier rejects it dropped.
-    private func ingest(file: String, key callerKey: CallerKey, writer: OrderWriter) throws -> (FileSummary, Int) {
+    private func ingest(file: String, key callerKey: CallerKey, writer: OrderWriter, stamp: String?) throws -> (
+        FileSummary, Int
+    ) {
         let extra = settings.extraHeaders
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -294,7 +322,7 @@ public final class IngestStage: Stage {
                 "\(file): note: \(summary.rejected - printedRejectsPerFile) more rejected rows not shown; all are in the store's rejects table\n"
             )
         }
-        try writer.record(summary, key: key)
+        try writer.record(summary, key: key, stamp: stamp)
         return (summary, forgotten)
     }
 

@@ -94,6 +94,9 @@ enum IngestSchema {
         Migration(
             "ingest.6-support",
             sql: "ALTER TABLE orders ADD COLUMN support INTEGER; ALTER TABLE orders ADD COLUMN opposition INTEGER;"),
+        // What each file was when it was read (size, modification time, settings), so a night
+        // skips the exports it has already read.
+        Migration("ingest.7-stamp", sql: "ALTER TABLE sources ADD COLUMN stamp TEXT"),
     ]
 
     /// Marks the orders that the history already shows reopened, by the one rule.
@@ -241,6 +244,11 @@ public enum Orders {
     /// How many orders the store holds.
     public static func count(_ db: Database) throws -> Int { try db.scalar("SELECT count(*) FROM orders") }
 
+    /// How many orders an ingest run after `run` inserted or updated.
+    public static func count(_ db: Database, writtenAfter run: Int) throws -> Int {
+        try db.scalar("SELECT count(*) FROM orders WHERE run_id > ?", [run])
+    }
+
     /// `SELECT caller_key` of the callers who have a closed order with an unsatisfied callback
     /// (`Rules.isNotSatisfiedClose`), for a caller's `IN (…)`.
     public static var callersWithUnsatisfiedClose: String {
@@ -284,17 +292,20 @@ public enum Orders {
     }
 
     /// Reads `columns` of the orders in keyset batches of `size` on `db` (a reader connection),
-    /// handing each batch to `send` until it returns false.
+    /// handing each batch to `send` until it returns false; only those an ingest run after `run`
+    /// inserted or updated, when it is given.
     public static func batches(
-        _ db: Database, columns: [OrderColumn], size: Int, send: ([StoredOrder]) -> Bool
+        _ db: Database, columns: [OrderColumn], size: Int, writtenAfter run: Int? = nil,
+        send: ([StoredOrder]) -> Bool
     ) throws {
         let all = columns.contains(.seq) ? columns : [.seq] + columns
-        let statement = try db.prepare(select(all) + " WHERE o.seq > ? ORDER BY o.seq LIMIT ?")
+        let statement = try db.prepare(
+            select(all) + " WHERE o.seq > ?\(run == nil ? "" : " AND o.run_id > ?") ORDER BY o.seq LIMIT ?")
         let reader = try statement.reader(OrderColumn.self, only: all)
         let set = Set(all)
         var last = Int.min
         while true {
-            try statement.bind([last, size])
+            try statement.bind(run.map { [last, $0, size] } ?? [last, size])
             var batch: [StoredOrder] = []
             while try statement.step() {
                 let order = StoredOrder(reader, columns: set)
@@ -371,7 +382,7 @@ public enum Rejects {
 /// What the last ingest of one file read.
 public struct SourceRecord: FetchableRecord, Sendable {
     public enum Column: Int, ColumnSet {
-        case file, runID, encoding, rowsRead, inserted, updated, unchanged, rejected, mapping, sequence
+        case file, runID, encoding, rowsRead, inserted, updated, unchanged, rejected, mapping, sequence, stamp
     }
 
     public var file: String
@@ -398,6 +409,11 @@ public struct SourceRecord: FetchableRecord, Sendable {
 
 /// Reads `sources`.
 public enum Sources {
+    /// What `file` was when it was last read (see `IngestStage.stamp`), if it was.
+    public static func stamp(_ db: Database, file: String) throws -> String? {
+        try db.scalarText("SELECT stamp FROM sources WHERE file = ?", [file]).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     public static func all(_ db: Database) throws -> [SourceRecord] {
         try db.fetch(SourceRecord.self, "SELECT \(SourceRecord.Column.list()) FROM sources ORDER BY file")
     }

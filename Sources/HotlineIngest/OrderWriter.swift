@@ -147,7 +147,7 @@ final class OrderWriter {
         return db.changes
     }
 
-    func record(_ summary: FileSummary, key: String) throws {
+    func record(_ summary: FileSummary, key: String, stamp: String?) throws {
         let insert = try db.insert(into: "sources", SourceRecord.Column.allCases, replace: true)
         try insert.set(.file, key)
         try insert.set(.runID, runID)
@@ -159,6 +159,7 @@ final class OrderWriter {
         try insert.set(.rejected, summary.rejected)
         try insert.set(.mapping, summary.mapping.lines.joined(separator: "\n"))
         try insert.set(.sequence, place(of: key))
+        try insert.set(.stamp, stamp)
         try insert.run()
     }
 }

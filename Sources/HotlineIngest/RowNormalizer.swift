@@ -59,7 +59,7 @@ public struct RowNormalizer: Sendable {
         /// A date field's value, or a reject saying it is missing, unreadable, implausible or ambiguous
         /// (the text it quotes cut to what a date can hold: a name written there must not reach a page).
         func date(_ field: Field, _ text: String) -> Result<LocalDateTime, Reject> {
-            let quoted = Self.quote(text, names: names)
+            var quoted: String { Self.quote(text, names: names) }
             switch dates[field]?.read(text) ?? DateReader().read(text) {
             case .date(let d) where field == .deadlineAt || plausible.contains(d): return .success(d)
             case .date(let d):
@@ -188,9 +188,10 @@ public struct RowNormalizer: Sendable {
         "'" + cut(dateOnly(PersonalData.mask(text, names: names)), to: 40) + "'"
     }
 
+    private static let dateCharacters = Set("0123456789０１２３４５６７８９-/.:： T年月日时分秒点AaPpMm*")
+
     static func dateOnly(_ text: String) -> String {
-        let allowed = Set("0123456789０１２３４５６７８９-/.:： T年月日时分秒点AaPpMm*")
-        return String(text.map { allowed.contains($0) ? $0 : "*" })
+        String(text.map { dateCharacters.contains($0) ? $0 : "*" })
     }
 
     static func cut(_ text: String, to limit: Int) -> String {

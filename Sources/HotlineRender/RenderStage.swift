@@ -22,13 +22,18 @@ public struct RenderStage: Stage {
 
     public init(config: PipelineConfig, paths: StagePaths) throws {
         out = paths.out
-        fingerprint = Self.fingerprint(of: config)
+        // Where it publishes is part of what it was run with: another folder is rendered anew.
+        fingerprint = Self.fingerprint(of: config) + "|" + URL(fileURLWithPath: paths.out).standardizedFileURL.path
     }
 
     /// Where `index.html` is published.
     public var index: String {
         (URL(fileURLWithPath: out).standardizedFileURL.path as NSString).appendingPathComponent("index.html")
     }
+
+    /// Whether a site is published at the target now (a run whose inputs did not change may then
+    /// leave it as it is).
+    public var published: Bool { FileManager.default.fileExists(atPath: index) }
 
     /// Renders the site; the run is recorded as failed, and the old site kept, if anything goes wrong.
     public func run(in store: Store, runID: Int) throws -> StageCounts {

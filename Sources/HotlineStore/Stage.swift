@@ -38,12 +38,15 @@ public struct StagePaths: Sendable {
     public var inputs: [String]
     /// The caller key file, when not the pipeline's (tests and tools name one beside the store).
     public var key: String?
+    /// Rebuild from scratch (`--full`): read every export again, classify every order.
+    public var full: Bool
 
-    public init(store: String, out: String = "site", inputs: [String] = [], key: String? = nil) {
+    public init(store: String, out: String = "site", inputs: [String] = [], key: String? = nil, full: Bool = false) {
         self.store = store
         self.out = out
         self.inputs = inputs
         self.key = key
+        self.full = full
     }
 }
 

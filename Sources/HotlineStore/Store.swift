@@ -132,6 +132,30 @@ public final class Store {
         try db.fetch(RunRecord.self, "SELECT \(RunRecord.Column.list()) FROM runs ORDER BY id DESC LIMIT ?", [limit])
     }
 
+    /// Whether `stage` ran successfully after run `id`.
+    public func ran(_ stage: StageName, after id: Int) throws -> Bool {
+        try db.scalar(
+            "SELECT count(*) FROM runs WHERE stage = ? AND status = ? AND id > ?",
+            [stage.rawValue, RunStatus.ok.rawValue, id]) > 0
+    }
+
+    /// How a stage that can work on what changed will run: on the orders written after a run,
+    /// or on everything, and why.
+    public enum Scope: Sendable, Equatable {
+        case changedSince(run: Int)
+        case everything(because: String)
+    }
+
+    /// `changedSince` the stage's last successful run when it ran before with the same
+    /// `fingerprint` and no orders were removed since; else `everything`, with the reason.
+    public func scope(of stage: StageName, fingerprint: String, full: Bool) throws -> Scope {
+        if full { return .everything(because: "--full") }
+        guard let last = try lastSuccessfulRun(of: stage) else { return .everything(because: "its first run") }
+        if last.configHash != fingerprint { return .everything(because: "its settings or the files they name changed") }
+        if try ran(.remove, after: last.id) { return .everything(because: "orders were removed since its last run") }
+        return .changedSince(run: last.id)
+    }
+
     /// The last successful run of `stage`, if any.
     public func lastSuccessfulRun(of stage: StageName) throws -> RunRecord? {
         try db.fetchOne(

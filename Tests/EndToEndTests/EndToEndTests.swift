@@ -108,9 +108,21 @@ import Testing
     @Test func rerunningIsSafeAndChangesNoFigure() throws {
         #expect(try runSmall().status == 0)
         let first = dir.read("site/communities.csv")
+        // The same night again: the exports are not read again, and no stage has anything to do.
         let again = try runSmall()
         #expect(again.status == 0)
-        #expect(again.stderr.contains("(utf-8): 11 rows read = 0 inserted + 0 updated + 8 unchanged + 3 rejected"))
+        #expect(again.stderr.contains("export-a.csv: unchanged since it was read"))
+        for stage in ["classify", "aggregate", "detect", "render"] {
+            #expect(again.stderr.contains("hotline: \(stage): up to date"), "\(stage)")
+        }
+        #expect(dir.read("site/communities.csv") == first)
+        // In full: read again, and nothing changes.
+        let full = try hotline([
+            "run", "--full", "--config", Fixtures.smallConfig, "--store", store, "--out", site,
+        ])
+        #expect(full.status == 0)
+        #expect(full.stderr.contains("(utf-8): 11 rows read = 0 inserted + 0 updated + 8 unchanged + 3 rejected"))
+        #expect(full.stderr.contains("classify: every order, as --full"))
         #expect(dir.read("site/communities.csv") == first)
         let status = try hotline(["status", "--store", store])
         #expect(status.status == 0)
@@ -141,8 +153,7 @@ import Testing
         #expect(classify.status == 0)
         #expect(classify.stdout.isEmpty)
         let status = try hotline(["status", "--store", store])
-        #expect(Self.row("aggregate", in: status.stdout).last == "aggregate'")
-        #expect(status.stdout.contains("stale: classified changed since"))
+        #expect(status.stdout.contains("stale: classified changed since; run 'hotline aggregate'"))
         let after = try hotline(["explain", "GD008", "--config", conf, "--store", store])
         #expect(after.stdout.contains("Our category: 路灯照明 (under 城乡建设与管理)"))
         #expect(after.stdout.contains("路灯照明  (taxonomy.tsv:23, priority 1)  keywords: 路灯  <- wins"))

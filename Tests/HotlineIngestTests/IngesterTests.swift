@@ -9,10 +9,10 @@ import Testing
 @Suite struct IngesterTests {
     let dir = TemporaryDirectory()
 
-    func ingest(_ files: [String], store: Store? = nil) throws -> (Store, [FileSummary]) {
+    func ingest(_ files: [String], store: Store? = nil, full: Bool = false) throws -> (Store, [FileSummary]) {
         let store = try store ?? Store(path: dir.file("h.sqlite"), stages: [IngestStage.self])
         let config = try PipelineConfig.load(path: Fixtures.smallConfig, stages: [IngestStage.self])
-        return (store, try IngestStage.ingest(files, into: store, config: config))
+        return (store, try IngestStage.ingest(files, into: store, config: config, full: full))
     }
 
     @Test func countsEveryRowReadAsInsertedUpdatedUnchangedOrRejected() throws {
@@ -85,7 +85,12 @@ import Testing
         let columns =
             "id, received_at, street, community, content, status, satisfaction, closed_at, caller_key, source_file, source_line, fingerprint"
         let before = try store.db.rows("SELECT \(columns) FROM orders ORDER BY id")
-        let (_, again) = try ingest([Fixtures.exportA, Fixtures.exportB], store: store)
+        // Read again as they were: not read at all.
+        let (_, skipped) = try ingest([Fixtures.exportA, Fixtures.exportB], store: store)
+        #expect(skipped.isEmpty)
+        #expect(try store.db.rows("SELECT \(columns) FROM orders ORDER BY id") == before)
+        // Read again in full: nothing changes either.
+        let (_, again) = try ingest([Fixtures.exportA, Fixtures.exportB], store: store, full: true)
         #expect(again.map(\.inserted) == [0, 0])
         // A's older GD002 does not replace B's: B was read after A, so it is the later export.
         #expect(again.map(\.updated) == [0, 0])
@@ -93,7 +98,7 @@ import Testing
         #expect(again.map(\.rejected) == [3, 1])
         #expect(try store.db.scalar("SELECT count(*) FROM rejects") == 4)
         #expect(try store.db.rows("SELECT \(columns) FROM orders ORDER BY id") == before)
-        let (_, onlyB) = try ingest([Fixtures.exportB], store: store)
+        let (_, onlyB) = try ingest([Fixtures.exportB], store: store, full: true)
         #expect((onlyB[0].inserted, onlyB[0].updated, onlyB[0].unchanged) == (0, 0, 7))
     }
 
@@ -108,8 +113,8 @@ import Testing
             try IngestStage.ingest([file], into: store, config: config)
             #expect(try store.db.scalarText("SELECT status FROM orders WHERE id = 'V1'") == "已办结", "\(name)")
             let history = try store.db.scalar("SELECT count(*) FROM order_history")
-            // The same file again: nothing changes, no history is written, nothing is reopened.
-            let again = try IngestStage.ingest([file], into: store, config: config)
+            // The same file read again in full: nothing changes, no history is written, nothing is reopened.
+            let again = try IngestStage.ingest([file], into: store, config: config, full: true)
             #expect((again[0].updated, again[0].unchanged) == (0, 2), "\(name)")
             #expect(try store.db.scalar("SELECT count(*) FROM order_history") == history)
             #expect(try store.db.scalar("SELECT reopened FROM orders WHERE id = 'V1'") == 0)
