@@ -90,7 +90,8 @@ public struct AggregateStage: Stage {
         try fillMonths(db, counts: cube.sum { $0.month })
         let areas = areaCounts(cube)
         try writeAreas(db, areas: areas)
-        try writeSummary(db, total: total, unclassified: cube.unclassified)
+        try writeSummary(
+            db, total: total, unclassified: cube.unclassified, manualReason: try Classifications.manualReason(store))
         return StageCounts(
             rowsIn: total, rowsOut: total,
             message: "\(cube.categoryCount) categories, \(areas.count) street/community pairs")
@@ -231,7 +232,7 @@ public struct AggregateStage: Stage {
         counts.min { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
     }
 
-    private func writeSummary(_ db: Database, total: Int, unclassified: Int) throws {
+    private func writeSummary(_ db: Database, total: Int, unclassified: Int, manualReason: String?) throws {
         let insert = try db.insert(into: "agg_summary", KeyValue.Column.allCases)
         func put(_ key: String, _ value: String?) throws {
             try insert.set(.key, key)
@@ -251,6 +252,8 @@ public struct AggregateStage: Stage {
             (.fallback, fallback),
             (.population, String(try db.scalar("SELECT coalesce(sum(population), 0) FROM communities"))),
             (.generatedAt, LocalDateTime.now().description),
+            (.manual, String(try Classifications.count(db, source: .manual))),
+            (.manualReason, manualReason),
         ]
         for (key, value) in values { try put(key.rawValue, value) }
         for (i, (name, text)) in handling.description.enumerated() {

@@ -182,6 +182,9 @@ public enum SummaryKey: String, StoredCode {
     case byRule = "by_rule"
     case fallback, population
     case generatedAt = "generated_at"
+    /// Orders left to people (待人工), and why.
+    case manual
+    case manualReason = "manual_reason"
 
     public var label: String { rawValue }
 }

@@ -115,11 +115,15 @@ enum Commands {
             name: "evaluate", arguments: "",
             summary: "Measure the learned classifier by cross-validation on the labelled orders.",
             discussion: """
-                Prints accuracy, macro-F1, per-class precision, recall and F1, and the confusion matrix. With
-                --split SHARE, one train/test split instead of --folds rounds; with --csv DIR, also as CSV files.
+                Prints accuracy and macro-F1 as the mean and spread over --repeats fold seeds, then for the
+                first seed the per-class precision, recall and F1, the confusion matrix, and the coverage
+                curve: for thresholds from 0.30 to 0.95, the share of orders the model would decide itself and
+                its accuracy on them ([model] target_accuracy picks from it). With --split SHARE, one
+                train/test split instead of --folds rounds; with --csv DIR, also as CSV files.
                 """,
             options: [
                 config, store, OptionSpec(name: "--folds", value: "n", help: "Rounds of cross-validation (default 5)."),
+                OptionSpec(name: "--repeats", value: "n", help: "Fold seeds to average over (default 3)."),
                 OptionSpec(name: "--split", value: "share", help: "Hold out this share (0–1) once instead."),
                 OptionSpec(name: "--csv", value: "dir", help: "Also write metrics.csv and confusion.csv here."),
             ], positionals: 0...0, settings: TrainStage.settings, run: { try evaluate(Setup($0), options: $0.options) }),

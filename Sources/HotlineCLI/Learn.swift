@@ -21,15 +21,39 @@ extension Commands {
             }
             return s
         }
+        let repeats =
+            try options["--repeats"].map { v -> Int in
+                guard let n = Int(v), n >= 1, n <= 20 else {
+                    throw HotlineError.usage("--repeats takes a whole number from 1 to 20")
+                }
+                return n
+            } ?? 3
         let store = try setup.openStore(create: false, readOnly: true)
         let (examples, _) = try settings.examples(store.db)
         guard Set(examples.map(\.label)).count >= 2 else {
             throw HotlineError.notReady("too few labelled orders to evaluate: \(examples.count)")
         }
-        let e = Evaluation.crossValidate(examples, folds: folds, testShare: split, options: settings.options)
+        let runs =
+            split == nil
+            ? Evaluation.repeated(examples, folds: folds, repeats: repeats, options: settings.options)
+            : [Evaluation.crossValidate(examples, folds: folds, testShare: split, options: settings.options)]
+        let e = runs[0]
         var out = split.map { "Held out \(Format.percent($0, places: 0)) once" } ?? "\(folds)-fold cross-validation"
-        out += " on \(examples.count.grouped) labelled orders, \(e.classes.count) classes\n\n"
-        out += "accuracy  \(Format.fixed(e.accuracy, places: 4))\nmacro-F1  \(Format.fixed(e.macroF1, places: 4))\n\n"
+        out += " on \(examples.count.grouped) labelled orders, \(e.classes.count) classes"
+        if runs.count > 1 {
+            let seeds = "\(settings.options.seed)–\(settings.options.seed + UInt64(runs.count - 1))"
+            out += ", \(runs.count) fold seeds (\(seeds))"
+        }
+        out += "\n\n"
+        func line(_ name: String, _ values: [Double]) -> String {
+            let (mean, deviation) = Evaluation.spread(values)
+            let each =
+                values.count > 1 ? "  (\(values.map { Format.fixed($0, places: 4) }.joined(separator: ", ")))" : ""
+            return "\(name)  \(Format.fixed(mean, places: 4))"
+                + (values.count > 1 ? " ± \(Format.fixed(deviation, places: 4))" : "") + each + "\n"
+        }
+        out += line("accuracy", runs.map(\.accuracy)) + line("macro-F1", runs.map(\.macroF1)) + "\n"
+        if runs.count > 1 { out += "The tables below are for the first seed.\n\n" }
         out += table(
             ["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"],
             e.perClass.map {
@@ -43,6 +67,15 @@ extension Commands {
         out += table(
             ["LABEL"] + e.classes.indices.map { String($0 + 1) },
             e.classes.indices.map { [e.classes[$0]] + e.confusion[$0].map(String.init) })
+        out += "\nCoverage (the model decides an order itself when its top probability reaches the threshold):\n"
+        out += table(
+            ["THRESHOLD", "DECIDED", "ACCURACY"],
+            e.coverage(thresholds: Evaluation.curve).map {
+                [
+                    Format.fixed($0.threshold, places: 2), Format.percent($0.share),
+                    $0.accuracy.map { Format.percent($0) } ?? "—",
+                ]
+            })
         print(out, terminator: "")
         if let dir = options["--csv"] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

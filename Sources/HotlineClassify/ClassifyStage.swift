@@ -63,9 +63,11 @@ public struct ClassifyStage: Stage {
     /// Reads the taxonomy and, when there is one, the model beside the store.
     public init(config: PipelineConfig, paths: StagePaths) throws {
         let taxonomy = try Taxonomy.load(path: ClassifySettings.taxonomyPath(config))
-        let settings = ModelSettings(config: config)
+        var settings = ModelSettings(config: config)
         let modelPath = settings.path(store: paths.store)
         let model = FileManager.default.fileExists(atPath: modelPath) ? try LinearModel.read(from: modelPath) : nil
+        // A model trained for [model] target_accuracy carries the threshold that reaches it.
+        if let routing = model?.routing, settings.targetAccuracy != nil { settings.threshold = routing.threshold }
         let source = ClassifySettings.Source(rawValue: config.text(ClassifySettings.source) ?? "") ?? .rules
         if source == .model && model == nil {
             throw HotlineError.notReady(
@@ -238,6 +240,17 @@ public struct ClassifyStage: Stage {
                 }
             }
         }
+        // How many went to people, and why, for the report.
+        let manual = try Classifications.count(store.db, source: .manual)
+        var reason: String?
+        if manual > 0 {
+            reason = "模型把握不足：最高概率低于 \(Format.fixed(settings.threshold, places: 2))"
+            if let r = model?.routing, settings.targetAccuracy != nil {
+                reason! +=
+                    "（按留出样本，此阈值下模型自行判定 \(Format.percent(r.coverage)) 的工单，准确率 \(Format.percent(r.accuracy))，目标 \(Format.percent(r.target))）"
+            }
+        }
+        try store.setMeta(Classifications.manualReasonKey, reason)
         let changed = since == nil ? "" : "\(count.grouped) new or updated since the last run: "
         return StageCounts(
             rowsIn: count, rowsOut: count, message: changed + parts.joined(separator: ", "),

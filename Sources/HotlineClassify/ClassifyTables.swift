@@ -126,6 +126,17 @@ public enum Classifications {
         return out
     }
 
+    /// How many orders the last classify runs placed by `source`.
+    public static func count(_ db: Database, source: ClassificationSource) throws -> Int {
+        try db.scalar("SELECT count(*) FROM classified WHERE source = ?", [source.rawValue])
+    }
+
+    /// Where classify says why it left orders to people (待人工).
+    public static let manualReasonKey = "classify.manual_reason"
+
+    /// Why orders were left to people, if some were.
+    public static func manualReason(_ store: Store) throws -> String? { try store.meta(manualReasonKey) }
+
     /// How many orders some rule, the model or a person's queue placed (all but the fallback).
     public static func decidedCount(_ db: Database) throws -> Int {
         try db.scalar("SELECT count(*) FROM classified WHERE rule <> ?", [ClassificationSource.fallback.rawValue])

@@ -5,6 +5,8 @@ import HotlineCore
 public struct Evaluation: Sendable {
     public var classes: [String]
     public var confusion: [[Int]]
+    /// Each held-out order's top probability and whether that answer was right, for coverage.
+    public var decisions: [(probability: Double, correct: Bool)] = []
 
     public init(classes: [String]) {
         self.classes = classes
@@ -68,10 +70,55 @@ public struct Evaluation: Sendable {
             let model = LinearModel.train(
                 examples.indices.filter { !held.contains($0) }.map { examples[$0] }, options: options)
             for i in test {
-                let guess = model.predict(title: examples[i].title, body: examples[i].body).first?.label ?? ""
+                let top = model.predict(title: examples[i].title, body: examples[i].body).first
+                let guess = top?.label ?? ""
                 evaluation.add(truth: examples[i].label, predicted: guess)
+                evaluation.decisions.append((top?.probability ?? 0, guess == examples[i].label))
             }
         }
         return evaluation
     }
+
+    /// `repeats` cross-validations with fold seeds `options.seed`, `+ 1`, …: the spread of a figure
+    /// across seeds is the honest measure of it.
+    public static func repeated(
+        _ examples: [Example], folds: Int = 5, repeats: Int, options: TrainingOptions = TrainingOptions()
+    ) -> [Evaluation] {
+        (0..<max(repeats, 1)).map { r in
+            var o = options
+            o.seed = options.seed &+ UInt64(r)
+            return crossValidate(examples, folds: folds, options: o)
+        }
+    }
+
+    /// The mean and the standard deviation (over the runs, not a sample estimate) of `values`.
+    public static func spread(_ values: [Double]) -> (mean: Double, deviation: Double) {
+        guard !values.isEmpty else { return (0, 0) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        return (mean, variance.squareRoot())
+    }
+
+    /// For each threshold: the share of held-out orders whose top probability reaches it (those the
+    /// model would decide) and its accuracy on them (nil when it would decide none).
+    public func coverage(thresholds: [Double]) -> [(threshold: Double, share: Double, accuracy: Double?)] {
+        thresholds.map { t in
+            let decided = decisions.filter { $0.probability >= t }
+            let right = decided.filter(\.correct).count
+            return (
+                t, decisions.isEmpty ? 0 : Double(decided.count) / Double(decisions.count),
+                decided.isEmpty ? nil : Double(right) / Double(decided.count)
+            )
+        }
+    }
+
+    /// The lowest threshold, on a grid of hundredths from 0.30 to 0.99, at which the model's accuracy
+    /// on the held-out orders it would decide reaches `target`; nil when none does.
+    public func threshold(reaching target: Double) -> Double? {
+        let grid = (30...99).map { Double($0) / 100 }
+        return coverage(thresholds: grid).first { ($0.accuracy ?? 0) >= target }?.threshold
+    }
+
+    /// The thresholds the coverage curve is shown at: 0.30 to 0.95 by 0.05.
+    public static let curve = (6...19).map { Double($0) * 0.05 }
 }

@@ -27,13 +27,17 @@ public struct ModelSettings: Sendable {
     public static let seed = Setting(
         "model", "seed", .whole(0...Int(UInt32.max)), default: "1", "The seed: training repeats exactly.")
     public static let ngramMax = Setting(
-        "model", "ngram_max", .whole(1...5), default: "3", "Character n-grams from 1 to this length.")
+        "model", "ngram_max", .whole(1...5), default: "2", "Character n-grams from 1 to this length.")
     public static let hashBits = Setting(
         "model", "hash_bits", .whole(12...24), default: "18", "2^bits feature columns.")
     public static let file = Setting("model", "file", .path, "Where the model is kept; default: beside the store.")
+    public static let targetAccuracy = Setting(
+        "model", "target_accuracy", .number(0...1),
+        "When set, train picks the threshold at which the model's answers reach this accuracy on held-out orders, and classify leaves the rest to people (待人工) instead of using `threshold`."
+    )
     public static let all = [
         labelLevel, threshold, ruleKeywords, mislabelThreshold, minExamples, maxExamples, epochs, seed, ngramMax,
-        hashBits, file,
+        hashBits, file, targetAccuracy,
     ]
 
     /// Which level of the operator's category is the label (1 = the first, `A` of `A / B`; 0 = all of it).
@@ -51,6 +55,8 @@ public struct ModelSettings: Sendable {
     public var options = TrainingOptions()
     /// Where the model is kept; default: beside the store.
     public var file: String?
+    /// The accuracy the model's own answers must reach on held-out orders (`train` picks the threshold).
+    public var targetAccuracy: Double?
 
     public static let manual = ClassificationLabels.manual
 
@@ -68,6 +74,7 @@ public struct ModelSettings: Sendable {
         options.features.maxN = config.whole(Self.ngramMax)
         options.features.bits = config.whole(Self.hashBits)
         file = config.path(Self.file)
+        targetAccuracy = config.text(Self.targetAccuracy).flatMap(Double.init)
     }
 
     /// The model's path for a store.

@@ -8,13 +8,32 @@ import HotlineCore
 /// gets its own columns, so a word in the title can weigh differently from the same word in the body.
 public struct Featurizer: Sendable, Codable, Equatable {
     public var minN = 1
-    public var maxN = 3
+    public var maxN = 2
     public var bits = 18
+    /// Two blocks: the title and body together, and the title alone at `titleWeight`, each scaled
+    /// to unit length; models saved before (false) had the title's and the body's n-grams in one.
+    public var blocks = true
+    public var titleWeight: Float = 0.7
+    /// N-grams in fewer training texts than this are left out.
+    public var minDocuments = 2
 
-    public init(minN: Int = 1, maxN: Int = 3, bits: Int = 18) {
+    public init(minN: Int = 1, maxN: Int = 2, bits: Int = 18) {
         self.minN = minN
         self.maxN = maxN
         self.bits = bits
+    }
+
+    enum CodingKeys: String, CodingKey { case minN, maxN, bits, blocks, titleWeight, minDocuments }
+
+    /// Models saved before the blocks were added read as they were trained.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        minN = try c.decode(Int.self, forKey: .minN)
+        maxN = try c.decode(Int.self, forKey: .maxN)
+        bits = try c.decode(Int.self, forKey: .bits)
+        blocks = try c.decodeIfPresent(Bool.self, forKey: .blocks) ?? false
+        titleWeight = try c.decodeIfPresent(Float.self, forKey: .titleWeight) ?? 1
+        minDocuments = try c.decodeIfPresent(Int.self, forKey: .minDocuments) ?? 1
     }
 
     public var width: Int { 1 << bits }
@@ -70,13 +89,34 @@ public struct Featurizer: Sendable, Codable, Equatable {
         return (a ^ (c >> 16)) &* 0x0100_0193
     }
 
-    /// Term counts by column for a title and a body, sorted by column.
+    /// The texts of each block: the title and body together and the title alone (field 0 and 1),
+    /// or, for models saved before blocks, the body and the title each in one field of one block.
+    func blockTexts(title: String, body: String) -> [[(UInt32, String)]] {
+        blocks
+            ? [[(UInt32(0), title + "\n" + body)], [(UInt32(1), title)]] : [[(UInt32(1), title), (UInt32(0), body)]]
+    }
+
+    /// How much each block weighs after it is scaled to unit length.
+    var blockWeights: [Float] { blocks ? [1, titleWeight] : [1] }
+
+    /// Term counts by column for a title and a body, sorted by column, one list per block.
     ///
     /// The same columns as `grams`, hashed incrementally without building the n-grams (hot in classify).
+    public func blockCounts(title: String, body: String) -> [[(Int, Float)]] {
+        blockTexts(title: title, body: body).map { counts($0) }
+    }
+
+    /// Every block's counts in one list (summed where columns meet), for document frequencies.
     public func counts(title: String, body: String) -> [(Int, Float)] {
+        var all: [Int: Float] = [:]
+        for block in blockCounts(title: title, body: body) { for (c, n) in block { all[c, default: 0] += n } }
+        return all.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    private func counts(_ texts: [(UInt32, String)]) -> [(Int, Float)] {
         var columns: [Int32] = []
         let mask = UInt32(width - 1)
-        for (field, text) in [(UInt32(1), title), (0, body)] {
+        for (field, text) in texts {
             let chars = Self.normalize(text)
             columns.reserveCapacity(columns.count + chars.count * (maxN - minN + 1))
             for start in chars.indices {
@@ -112,4 +152,19 @@ public struct SparseVector: Sendable {
         let norm = sqrtf(values.reduce(0) { $0 + $1 * $1 })
         if norm > 0 { values = values.map { $0 / norm } }
     }
+
+    /// Each block as above, times its weight, added together (columns that meet are summed).
+    public init(blocks: [[(Int, Float)]], weights: [Float], idf: [Float]?) {
+        var merged: [Int32: Float] = [:]
+        for (block, weight) in zip(blocks, weights) {
+            let v = SparseVector(counts: block, idf: idf)
+            for (c, x) in zip(v.columns, v.values) where x != 0 { merged[c, default: 0] += x * weight }
+        }
+        let sorted = merged.sorted { $0.key < $1.key }
+        columns = sorted.map(\.key)
+        values = sorted.map(\.value)
+    }
+
+    /// The sum of the squares of the values.
+    var squaredNorm: Float { values.reduce(0) { $0 + $1 * $1 } }
 }

@@ -9,11 +9,14 @@ extension LinearModel {
         var options: TrainingOptions
         var trainedOn: Int
         var trainedAt: String
+        var routing: Routing?
     }
 
     public func write(to path: String) throws {
         let header = try JSONEncoder().encode(
-            Header(classes: classes, options: options, trainedOn: trainedOn, trainedAt: LocalDateTime.now().description)
+            Header(
+                classes: classes, options: options, trainedOn: trainedOn, trainedAt: LocalDateTime.now().description,
+                routing: routing)
         )
         var data = Data("HLM1".utf8)
         var length = UInt32(header.count).littleEndian
@@ -45,9 +48,11 @@ extension LinearModel {
         }
         var floats = [Float](repeating: 0, count: k * width + k + width)
         _ = floats.withUnsafeMutableBytes { data[(8 + length)...].copyBytes(to: $0) }
-        return LinearModel(
+        var model = LinearModel(
             classes: header.classes, options: header.options, weights: Array(floats[0..<(k * width)]),
             bias: Array(floats[(k * width)..<(k * width + k)]), idf: Array(floats[(k * width + k)...]),
             trainedOn: header.trainedOn)
+        model.routing = header.routing
+        return model
     }
 }

@@ -36,7 +36,22 @@ public final class TrainStage: Stage {
             Log.warning("label '\(label)' has \(n) example(s), fewer than \(settings.minExamples): left out")
         }
         let started = Date()
-        let model = LinearModel.train(examples, options: settings.options)
+        var model = LinearModel.train(examples, options: settings.options)
+        if let target = settings.targetAccuracy {
+            // The threshold is chosen on held-out orders: 5 folds of the same examples.
+            let held = Evaluation.crossValidate(examples, folds: 5, options: settings.options)
+            if let t = held.threshold(reaching: target), let at = held.coverage(thresholds: [t]).first {
+                model.routing = LinearModel.Routing(
+                    threshold: t, target: target, coverage: at.share, accuracy: at.accuracy ?? 0)
+                Log.info(
+                    "train: at threshold \(Format.fixed(t, places: 2)) the model decides \(Format.percent(at.share)) of held-out orders with \(Format.percent(at.accuracy ?? 0)) accuracy (target \(Format.percent(target)))"
+                )
+            } else {
+                Log.warning(
+                    "train: no threshold reaches \(Format.percent(target)) accuracy on held-out orders; [model] threshold (\(settings.threshold)) is used"
+                )
+            }
+        }
         try model.write(to: modelPath)
         self.model = model
         Log.info(

@@ -70,6 +70,10 @@ extension Report {
                 ))
         }
         cards.append(("拒收行数", "\(rejected.grouped) 行", "读入 \(rowsRead.grouped) 行"))
+        let manual = summary.int(.manual)
+        if manual > 0 {
+            cards.append(("待人工分类", "\(manual.grouped) 件", h(summary[.manualReason] ?? "")))
+        }
 
         var html = Self.pageStart(
             title: "\(h(name)) · 工单分析", heading: h(name),

@@ -323,6 +323,53 @@ import Testing
         #expect(explain.stdout.contains("n-grams that weigh most for"))
     }
 
+    /// With a target accuracy, train picks the threshold on held-out orders, classify leaves the
+    /// rest to people, and the report says how many and why.
+    @Test func aTargetAccuracyRoutesTheUnsureToPeople() throws {
+        // Clear texts of two kinds, and texts that mix them with either label: the model is sure of
+        // the first and unsure of the second.
+        var rows = ["工单编号,受理时间,问题分类,诉求内容"]
+        let clear = [
+            ("物业", ["电梯坏了物业不修", "物业乱收费", "楼道灯坏了物业不管", "小区门禁坏了"]),
+            ("劳资", ["老板拖欠工资", "公司欠薪三个月", "辞退不给补偿", "包工头拖欠农民工工资"]),
+        ]
+        for i in 0..<240 {
+            let (label, texts) = clear[i % 2]
+            rows.append("C\(i),2021-03-\(10 + i % 18) 10:00,\(label),\(texts[(i / 2) % 4])第\(i)次")
+        }
+        for i in 0..<60 {
+            rows.append("M\(i),2021-04-\(10 + i % 18) 10:00,\(i % 2 == 0 ? "物业" : "劳资"),物业公司拖欠保安工资电梯也坏了第\(i)次")
+        }
+        let export = dir.write("labelled.csv", rows.joined(separator: "\n") + "\n")
+        dir.write("t-taxonomy.tsv", "物业\t\t物业|电梯\t\t0\n劳资\t\t工资|欠薪\t\t0\n其他\t\t\t\t0\n")
+        let conf = dir.write(
+            "t.conf",
+            """
+            inputs = \(export)
+            taxonomy = t-taxonomy.tsv
+            [model]
+            target_accuracy = 0.95
+            rule_keywords = 20
+
+            """)
+        #expect(try hotline(["ingest", "--config", conf, "--store", store]).status == 0)
+        let train = try hotline(["train", "--config", conf, "--store", store])
+        #expect(train.status == 0)
+        let chosen = try #require(train.stderr.firstMatch(of: try Regex("at threshold (0\\.[0-9]+)")))
+        #expect(train.stderr.contains("(target 95.0%)"))
+        let evaluate = try hotline(["evaluate", "--config", conf, "--store", store, "--repeats", "2"])
+        #expect(evaluate.stdout.contains("2 fold seeds (1–2)"))
+        #expect(evaluate.stdout.contains("macro-F1  0.") && evaluate.stdout.contains(" ± "))
+        #expect(evaluate.stdout.contains("THRESHOLD  DECIDED  ACCURACY"))
+        #expect(evaluate.stdout.contains("0.95  "))
+        let run = try hotline(["run", "--config", conf, "--store", store, "--out", site])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("by nobody (待人工)"))
+        let index = try #require(dir.read("site/index.html"))
+        #expect(index.contains("待人工分类"))
+        #expect(index.contains("最高概率低于 \(chosen.output[1].substring ?? "?")"))
+    }
+
     @Test func anEmptyOrHeaderOnlyExportFailsAndPublishesNothing() throws {
         let empty = dir.write("empty.csv", "")
         let r = try hotline(["ingest", "--store", store, empty])

@@ -141,3 +141,103 @@ func toyExamples() -> [Example] {
         #expect(s.path(store: "/x/h.sqlite") == "/x/h.sqlite.model")
     }
 }
+
+@Suite struct SVMTests {
+    /// Two examples, one feature each, one per class: the dual solution is known by hand. With
+    /// x₁ = (1) of class 0, x₂ = (1) of class 1 and the bias feature 1, both vectors are (1, 1) in
+    /// [feature, bias] for the same column: the SVM cannot separate them, and by symmetry puts the
+    /// weight and bias at 0 for each class against the other.
+    @Test func symmetricExamplesGiveZeroWeights() {
+        let x = [
+            SparseVector(counts: [(5, 1)], idf: nil), SparseVector(counts: [(5, 1)], idf: nil),
+        ]
+        var options = TrainingOptions()
+        options.features.bits = 4
+        let (w, b) = LinearModel.trainSVM(
+            x, labels: [0, 1], classes: 2, width: 16, classWeight: [1, 1], options: options)
+        // The solver stops when its projected gradients span less than 0.1: near zero, not at it.
+        #expect(abs(w[5 * 2]) < 0.05 && abs(b[0]) < 0.05)
+    }
+
+    /// One example per class on its own feature, cost 1, squared hinge, the bias a feature of 1. For
+    /// class 0 against 1 with x₁ = e₁ (y = +1) and x₂ = e₂ (y = −1) the dual's matrix is
+    /// Q̄ = [[2.5, −1], [−1, 2.5]] (‖x‖² + 1 + 1/(2C) on the diagonal, y₁y₂(x₁·x₂ + 1) off it); Q̄α = 1
+    /// gives α₁ = α₂ = 2/3, so w = (2/3, −2/3) and b = α₁ − α₂ = 0.
+    @Test func separableExamplesMatchTheDualByHand() {
+        let x = [SparseVector(counts: [(1, 1)], idf: nil), SparseVector(counts: [(2, 1)], idf: nil)]
+        var options = TrainingOptions()
+        options.cost = 1
+        let (w, b) = LinearModel.trainSVM(
+            x, labels: [0, 1], classes: 2, width: 16, classWeight: [1, 1], options: options)
+        #expect(abs(w[1 * 2 + 0] - 2.0 / 3) < 0.02)
+        #expect(abs(w[2 * 2 + 0] + 2.0 / 3) < 0.02)
+        #expect(abs(b[0]) < 0.02)
+        // Class 1 is its mirror.
+        #expect(abs(w[2 * 2 + 1] - 2.0 / 3) < 0.02)
+    }
+
+    @Test func blocksGiveTheTitleItsOwnWeightedColumns() {
+        let f = Featurizer(minN: 1, maxN: 2, bits: 14)
+        let blocks = f.blockCounts(title: "噪音", body: "楼下很吵")
+        #expect(blocks.count == 2)
+        // The first block has the title and the body as one text (噪音楼下很吵: 6 characters, 5
+        // pairs); the second only the title.
+        #expect(blocks[0].reduce(0) { $0 + $1.1 } == Float(6 + 5))
+        #expect(blocks[1].reduce(0) { $0 + $1.1 } == Float(2 + 1))
+        let v = SparseVector(blocks: blocks, weights: f.blockWeights, idf: nil)
+        // Two unit blocks, the second at 0.7: the squared length is 1 + 0.49 where no column meets.
+        #expect(abs(v.squaredNorm - 1.49) < 0.05)
+    }
+
+    @Test func nGramsInTooFewTextsWeighNothing() {
+        var options = TrainingOptions()
+        options.features.bits = 14
+        options.features.minDocuments = 2
+        let examples = toyExamples() + [Example(id: "x", title: "", body: "鑫", label: "物业")]
+        let model = LinearModel.train(examples, options: options)
+        // 鑫 occurs in one text only: its column has no idf, so the text has no features.
+        #expect(model.vector(title: "", body: "鑫").values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func modelsSavedBeforeTheSVMReadAsLogistic() throws {
+        let legacy = """
+            {"epochs":12,"learningRate":0.8,"seed":1,"balanced":true,"features":{"minN":1,"maxN":3,"bits":18}}
+            """
+        let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(legacy.utf8))
+        #expect(options.loss == .logistic)
+        #expect(options.features.blocks == false && options.features.minDocuments == 1)
+        #expect(options.features.titleWeight == 1 && options.probabilityScale == 1)
+    }
+}
+
+@Suite struct CoverageTests {
+    /// Held-out answers with their probabilities: 0.9 ✓, 0.8 ✓, 0.7 ✗, 0.6 ✓, 0.4 ✗.
+    func evaluation() -> Evaluation {
+        var e = Evaluation(classes: ["A"])
+        e.decisions = [(0.9, true), (0.8, true), (0.7, false), (0.6, true), (0.4, false)]
+        return e
+    }
+
+    @Test func coverageAndAccuracyByHand() {
+        let curve = evaluation().coverage(thresholds: [0.5, 0.75, 0.95])
+        // At 0.5: 4 of 5 decided, 3 right. At 0.75: 2 of 5, both right. At 0.95: none.
+        #expect(abs(curve[0].share - 0.8) < 1e-12 && abs(curve[0].accuracy! - 0.75) < 1e-12)
+        #expect(abs(curve[1].share - 0.4) < 1e-12 && curve[1].accuracy == 1)
+        #expect(curve[2].share == 0 && curve[2].accuracy == nil)
+    }
+
+    @Test func theThresholdIsTheLowestThatReachesTheTarget() {
+        // 0.30–0.40: 80% (4 of 5 right? no: 3 of 5) … by hand: at t ≤ 0.40, 3/5 = 60%; 0.41–0.60:
+        // 3/4 = 75%; 0.61–0.70: 2/3; 0.71–0.80: 2/2 = 100%.
+        let e = evaluation()
+        #expect(e.threshold(reaching: 0.75) == 0.41)
+        #expect(e.threshold(reaching: 0.9) == 0.71)
+        #expect(e.threshold(reaching: 0.5) == 0.30)
+    }
+
+    @Test func spreadByHand() {
+        let (mean, deviation) = Evaluation.spread([0.8, 0.9, 1.0])
+        #expect(abs(mean - 0.9) < 1e-12)
+        #expect(abs(deviation - (0.02 / 3).squareRoot()) < 1e-12)
+    }
+}
