@@ -35,8 +35,8 @@ let package = Package(
         .target(
             name: "HotlineRender",
             dependencies: [
-                "CHotlineSystem", "HotlineCore", "HotlineStore", "HotlineIngest", "HotlineClassify", "HotlineAggregate",
-                "HotlineDetect",
+                "CHotlineSystem", "HotlineCore", "HotlineStore", "HotlineFormats", "HotlineIngest", "HotlineClassify",
+                "HotlineAggregate", "HotlineDetect",
             ],
             exclude: ["README.md"]),
         .target(
@@ -51,7 +51,8 @@ let package = Package(
         .executableTarget(name: "hotline-bench", dependencies: ["HotlineCore"]),
 
         // Tests: one target per module, shared fixtures, and end-to-end runs of the built binary.
-        .target(name: "TestSupport", dependencies: ["HotlineCore", "HotlineStore"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["HotlineCore", "HotlineStore", "HotlineFormats"], path: "Tests/TestSupport"),
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "TestSupport"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "TestSupport"]),
         .testTarget(name: "HotlineFormatsTests", dependencies: ["HotlineFormats", "TestSupport"]),

@@ -53,7 +53,7 @@ public struct AggregateStage: Stage {
             """
             DELETE FROM communities; DELETE FROM agg_summary; DELETE FROM agg_category; DELETE FROM agg_month;
             DELETE FROM agg_month_category; DELETE FROM agg_street; DELETE FROM agg_area;
-            DELETE FROM agg_area_category;
+            DELETE FROM agg_area_category; DELETE FROM agg_month_area_category;
             """)
         let insertCommunity = try db.insert(into: "communities", CommunityColumn.allCases)
         for r in reference {
@@ -90,6 +90,7 @@ public struct AggregateStage: Stage {
         try fillMonths(db, counts: cube.sum { $0.month })
         let areas = areaCounts(cube)
         try writeAreas(db, areas: areas)
+        try writeMonthAreas(db, cube: cube)
         try writeSummary(
             db, total: total, unclassified: cube.unclassified, manualReason: try Classifications.manualReason(store))
         return StageCounts(
@@ -160,17 +161,46 @@ public struct AggregateStage: Stage {
 
     /// Orders per (street, community, category), with streets filled in from the reference table.
     private func areaCounts(_ cube: Cube) -> [Area: [String: Int]] {
-        var streetsOf: [String: Set<String>] = [:]
-        for r in reference { streetsOf[r.community, default: []].insert(r.street) }
+        let place = placer()
         var out: [Area: [String: Int]] = [:]
         for (key, n) in cube.counts {
+            out[place(key), default: [:]][key.category, default: 0] += n
+        }
+        return out
+    }
+
+    /// The place a cube key is counted under: a missing street filled in when the reference table
+    /// knows the community in one street only, a missing name as 未注明.
+    private func placer() -> (Cube.Key) -> Area {
+        var streetsOf: [String: Set<String>] = [:]
+        for r in reference { streetsOf[r.community, default: []].insert(r.street) }
+        return { key in
             let community = key.community ?? Self.unknownPlace
             var street = key.street
             if street == nil, let only = streetsOf[community], only.count == 1 { street = only.first }
-            out[Area(street: street ?? Self.unknownPlace, community: community), default: [:]][
-                key.category, default: 0] += n
+            return Area(street: street ?? Self.unknownPlace, community: community)
         }
-        return out
+    }
+
+    /// `agg_month_area_category`: the cube by month with places as `agg_area` names them.
+    private func writeMonthAreas(_ db: Database, cube: Cube) throws {
+        let place = placer()
+        var rows: [MonthAreaCategoryCount: Int] = [:]
+        for (key, n) in cube.counts {
+            let area = place(key)
+            let row = MonthAreaCategoryCount(
+                month: key.month, street: area.street, community: area.community, category: key.category, n: 0)
+            rows[row, default: 0] += n
+        }
+        let insert = try db.insert(into: "agg_month_area_category", MonthAreaCategoryCount.Column.allCases)
+        for (row, n) in rows {
+            try insert.set(.month, row.month)
+            try insert.set(.street, row.street)
+            try insert.set(.community, row.community)
+            try insert.set(.category, row.category)
+            try insert.set(.n, n)
+            try insert.run()
+        }
     }
 
     private func writeAreas(_ db: Database, areas: [Area: [String: Int]]) throws {

@@ -11,6 +11,7 @@ extension TableName {
     public static let aggStreet = TableName("agg_street")
     public static let aggArea = TableName("agg_area")
     public static let aggAreaCategory = TableName("agg_area_category")
+    public static let aggMonthAreaCategory = TableName("agg_month_area_category")
     public static let aggHandling = TableName("agg_handling")
     public static let aggSupervision = TableName("agg_supervision")
     public static let aggEscalation = TableName("agg_escalation")
@@ -19,7 +20,7 @@ extension TableName {
     /// Every table the aggregate stage writes.
     public static let aggregates: [TableName] = [
         .communities, .aggSummary, .aggCategory, .aggMonth, .aggMonthCategory, .aggStreet, .aggArea,
-        .aggAreaCategory, .aggHandling, .aggSupervision, .aggEscalation, .aggQuality,
+        .aggAreaCategory, .aggHandling, .aggSupervision, .aggEscalation, .aggQuality, .aggMonthAreaCategory,
     ]
 }
 
@@ -102,6 +103,14 @@ enum AggregateSchema {
                     WHEN '截止时间超过两年' THEN 'deadline_over_two_years'
                     WHEN '办理时限为 0 或负数' THEN 'days_not_positive'
                     WHEN '办理时限超过 365 天' THEN 'days_over_a_year' ELSE issue END;
+                """),
+        // Orders per month, place and category: what reports by period and by place sum.
+        Migration(
+            "aggregate.4-month-areas",
+            sql: """
+                CREATE TABLE agg_month_area_category(
+                    month TEXT NOT NULL, street TEXT NOT NULL, community TEXT NOT NULL, category TEXT NOT NULL,
+                    n INTEGER NOT NULL, PRIMARY KEY(month, street, community, category));
                 """),
     ]
 }
@@ -273,6 +282,28 @@ public struct AreaCategoryCount: FetchableRecord, Sendable, Equatable {
     public var n: Int
 
     public init(_ row: RowReader<Column>) {
+        street = row.string(.street)
+        community = row.string(.community)
+        category = row.string(.category)
+        n = row.int(.n)
+    }
+}
+
+/// Orders of one month, place and category.
+public struct MonthAreaCategoryCount: FetchableRecord, Sendable, Hashable {
+    public enum Column: Int, ColumnSet { case month, street, community, category, n }
+    public var month: String
+    public var street: String
+    public var community: String
+    public var category: String
+    public var n: Int
+
+    public init(month: String, street: String, community: String, category: String, n: Int) {
+        (self.month, self.street, self.community, self.category, self.n) = (month, street, community, category, n)
+    }
+
+    public init(_ row: RowReader<Column>) {
+        month = row.string(.month)
         street = row.string(.street)
         community = row.string(.community)
         category = row.string(.category)
@@ -495,6 +526,14 @@ public enum Aggregates {
         try db.fetch(
             AreaCategoryCount.self,
             "SELECT street, community, category, n FROM agg_area_category ORDER BY street, community, n DESC, category")
+    }
+
+    /// Orders per month, street, community and category, in that order.
+    public static func monthAreaCategories(_ db: Database) throws -> [MonthAreaCategoryCount] {
+        try db.fetch(
+            MonthAreaCategoryCount.self,
+            "SELECT \(MonthAreaCategoryCount.Column.list()) FROM agg_month_area_category ORDER BY month, street, community, category"
+        )
     }
 
     /// Every handling figure: by scope, month (the period first), rank, volume, name.

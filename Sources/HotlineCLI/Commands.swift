@@ -88,13 +88,19 @@ enum Commands {
                 print(try candidatesTSV(setup), terminator: "")
             }),
         Command(
-            name: "render", arguments: "", summary: "Publish the static site (HTML and CSV) from the aggregates.",
-            discussion: "The site is written beside the target folder and swapped in whole.",
+            name: "render", arguments: "", summary: "Publish the static site (HTML, CSV, Excel) from the aggregates.",
+            discussion: """
+                The site is written beside the target folder and swapped in whole. When classify, aggregate or
+                detect is older than what it reads (or its settings changed), render says so and runs it first,
+                so a page never shows figures older than the store.
+                """,
             options: [config, store, out], positionals: 0...0, settings: RenderStage.settings,
             run: {
                 let setup = try Setup($0)
                 let stage = try RenderStage(config: setup.config, paths: setup.paths)
-                try run(stage, in: setup.openStore(create: false))
+                let store = try setup.openStore(create: false)
+                try refreshStale(setup, in: store)
+                try run(stage, in: store)
                 print(stage.index)
             }),
         Command(
@@ -249,6 +255,29 @@ enum Commands {
         hotline_release_free_memory()
         try runIfStale(render, in: store, full: setup.paths.full || !render.published)
         print(render.index)
+    }
+
+    /// Before `render` alone: classify, aggregate and detect are run again, with a warning, when they
+    /// are older than their inputs or settings (classify and detect only if they ran before).
+    static func refreshStale(_ setup: Setup, in store: Store) throws {
+        func refresh<S: Stage>(_ stage: S, always: Bool) throws {
+            let staleness = try store.staleness(of: S.self, fingerprint: stage.fingerprint)
+            let why: String
+            switch staleness {
+            case .current: return
+            case .neverRan:
+                guard always else { return }
+                why = "it has not run on this store"
+            case .inputsChanged(let tables):
+                why = "\(tables.map(\.rawValue).joined(separator: ", ")) changed after its last run"
+            case .settingsChanged: why = "its settings or files changed"
+            }
+            Log.warning("render: \(S.name.rawValue) is out of date (\(why)); running it first")
+            try run(stage, in: store)
+        }
+        try refresh(ClassifyStage(config: setup.config, paths: setup.paths), always: false)
+        try refresh(AggregateStage(config: setup.config, paths: setup.paths), always: true)
+        try refresh(DetectStage(config: setup.config, paths: setup.paths), always: false)
     }
 
     /// Runs `stage` unless it is up to date with its inputs and settings (or `full` is asked).

@@ -294,3 +294,25 @@ extension Array where Element == UInt8 {
     fileprivate func u32(_ i: Int) -> UInt32 { UInt32(u16(i)) | UInt32(u16(i + 2)) << 16 }
     fileprivate func u64(_ i: Int) -> UInt64 { UInt64(u32(i)) | UInt64(u32(i + 4)) << 32 }
 }
+
+/// Reading a whole small archive, for checks of what hotline wrote.
+public enum ZipContents {
+    /// Every entry of the archive at `path` by name, its bytes as UTF-8 text.
+    public static func texts(of path: String) throws -> [String: String] {
+        let archive = try ZipArchive(path: path, display: path, limits: ZipLimits())
+        var out: [String: String] = [:]
+        for name in archive.entries.keys {
+            let reader = try archive.entry(name)
+            var bytes: [UInt8] = []
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+            defer { buffer.deallocate() }
+            while true {
+                let n = try reader.read(into: buffer)
+                if n == 0 { break }
+                bytes += buffer.prefix(n)
+            }
+            out[name] = String(decoding: bytes, as: UTF8.self)
+        }
+        return out
+    }
+}

@@ -1,4 +1,6 @@
+import Foundation
 import HotlineCore
+import HotlineFormats
 
 /// A table for publishing as CSV that Excel opens correctly.
 ///
@@ -14,6 +16,8 @@ public struct CSVTable {
         case id(String)
         case int(Int)
         case decimal(Double, places: Int)
+        /// A time as stored (`YYYY-MM-DD HH:MM:SS`) or a date: text in CSV, a date in Excel.
+        case date(String)
         case empty
     }
 
@@ -39,8 +43,33 @@ public struct CSVTable {
         case .id(let s): escape(neutralize(s))
         case .int(let n): String(n)
         case .decimal(let d, let places): Format.fixed(d, places: places)
+        case .date(let s): escape(neutralize(s))
         case .empty: ""
         }
+    }
+
+    /// The cell as a workbook cell: text masked as in CSV, numbers rounded as in CSV.
+    static func workbookCell(_ cell: Cell) -> XLSXWriter.Cell {
+        switch cell {
+        case .text(let s): .text(PersonalData.mask(s))
+        case .id(let s): .text(s)
+        case .int(let n): .number(Double(n))
+        case .decimal(let d, let places): .number(Double(Format.fixed(d, places: places)) ?? d)
+        case .date(let s): .date(s)
+        case .empty: .empty
+        }
+    }
+
+    /// Writes the table as an Excel workbook, its sheet named `sheet`.
+    public func writeWorkbook(to path: String, sheet: String) throws {
+        let book = try XLSXWriter(path: path, sheet: sheet, header: header)
+        for row in rows { try book.append(row.map(Self.workbookCell)) }
+        try book.finish()
+    }
+
+    /// The workbook beside a CSV file: `months.csv` → `months.xlsx`.
+    static func workbookName(_ csv: String) -> String {
+        (csv.hasSuffix(".csv") ? String(csv.dropLast(4)) : csv) + ".xlsx"
     }
 
     static func neutralize(_ s: String) -> String {

@@ -3,6 +3,7 @@ import HotlineAggregate
 import HotlineClassify
 import HotlineCore
 import HotlineDetect
+import HotlineFormats
 import HotlineIngest
 import HotlineStore
 
@@ -24,20 +25,23 @@ struct LongList: Sendable {
         return out
     }
 
-    /// Writes the CSV file (BOM, header, every row) in bounded memory.
-    func write(_ db: Database, to path: String) throws {
+    /// Writes the CSV file (BOM, header, every row) and the workbook beside it, in bounded memory.
+    func write(_ db: Database, to path: String, sheet: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path)
         else { throw HotlineError.file(path: path, problem: "cannot write") }
         defer { try? out.close() }
+        let book = try XLSXWriter(path: CSVTable.workbookName(path), sheet: sheet, header: header)
         var buffer = CSVTable(header: header).text
         try rows(db, nil) { cells in
             buffer += cells.map(CSVTable.render).joined(separator: ",") + "\r\n"
+            try book.append(cells.map(CSVTable.workbookCell))
             if buffer.utf8.count > 1 << 20 {
                 try out.write(contentsOf: Data(buffer.utf8))
                 buffer = ""
             }
         }
         try out.write(contentsOf: Data(buffer.utf8))
+        try book.finish()
     }
 
     /// An HTML table of the first rows, with a note when there are more, and the CSV link.
@@ -61,6 +65,7 @@ struct LongList: Sendable {
         case .id(let t): return "<td>" + escapeHTML(t) + "</td>"
         case .int(let n): return "<td class=\"num\">" + n.grouped + "</td>"
         case .decimal(let d, let places): return "<td class=\"num\">" + Format.fixed(d, places: places) + "</td>"
+        case .date(let t): return "<td>" + h(t) + "</td>"
         case .empty: return "<td>—</td>"
         }
     }
@@ -93,7 +98,7 @@ struct LongList: Sendable {
             try Aggregates.forEachSupervision(db, limit: limit) { r in
                 try body([
                     .id(r.orderID), text(r.reason?.label), .text(r.unit), .text(r.street), .text(r.community),
-                    .text(r.category), .text(r.receivedAt), text(r.deadline),
+                    .text(r.category), .date(r.receivedAt), r.deadline.map { .date($0) } ?? .empty,
                     r.daysOverdue.map { .decimal($0, places: 1) } ?? .empty,
                 ])
             }
@@ -106,7 +111,7 @@ struct LongList: Sendable {
             try Aggregates.forEachEscalation(db, limit: limit) { r in
                 try body([
                     .id(r.orderID), .text(r.reason?.label ?? ""), .id(r.earlier), .text(r.unit), .text(r.street),
-                    .text(r.category), .text(r.receivedAt), text(r.satisfaction ?? r.status),
+                    .text(r.category), .date(r.receivedAt), text(r.satisfaction ?? r.status),
                 ])
             }
         })
@@ -117,7 +122,7 @@ struct LongList: Sendable {
         rows: { db, limit, body in
             try Classifications.forEachMislabel(db, limit: limit) { m in
                 try body([
-                    .id(m.orderID), .text(m.receivedAt), text(m.operatorCategory), text(m.modelCategory),
+                    .id(m.orderID), .date(m.receivedAt), text(m.operatorCategory), text(m.modelCategory),
                     .decimal(m.modelProbability, places: 3),
                 ])
             }
@@ -147,7 +152,7 @@ struct LongList: Sendable {
                     c.rank.map { .int($0) } ?? .empty, .id(c.id), .text(c.status.label), .text(c.level.label),
                     .text(c.levelReason), .text(c.category), .text(c.place), .text(c.summary),
                     .text(c.signals.map(\.label).joined(separator: "、")), .text(c.reason), .int(c.orders),
-                    .int(c.callers), .int(c.unsatisfied), .int(c.support), .text(c.firstSeen), .text(c.lastSeen),
+                    .int(c.callers), .int(c.unsatisfied), .int(c.support), .date(c.firstSeen), .date(c.lastSeen),
                     .text(c.departments),
                     .decimal(c.weight, places: 1), .text(c.firstDetected), .text(c.detected ? "是" : "否"),
                 ])
@@ -166,7 +171,7 @@ struct LongList: Sendable {
                 n += 1
                 let o = e.order
                 try body([
-                    .id(e.candidateID), .id(o.id), .text(o.receivedAt), .text(e.category ?? ""), text(o.street),
+                    .id(e.candidateID), .id(o.id), .date(o.receivedAt), .text(e.category ?? ""), text(o.street),
                     text(o.community), text(o.status), text(o.satisfaction),
                     .text(e.signals.map(\.label).joined(separator: "、")),
                 ])

@@ -2,14 +2,27 @@ import HotlineAggregate
 import HotlineCore
 
 extension Report {
-    /// Every published file by name: `index.html` and one CSV per table.
+    /// Every published file by name: the pages, and each table as CSV.
     func files() -> [String: String] {
         var files: [String: String] = [
-            "index.html": indexPage(), "handling.html": handling.page(name: title),
-            "recurring.html": recurring.page(name: title),
+            "index.html": indexPage(), "all.html": allPage(), "periods.html": archivePage(),
+            "handling.html": handling.page(name: title), "recurring.html": recurring.page(name: title),
         ]
-        for (name, table) in tables() + handling.tables() { files[name] = table.text }
+        for p in periods { files[PageLink.period(p)] = periodPage(p, isIndex: false) }
+        for (name, page) in placePages() + recurring.evidencePages(name: title) { files[name] = page }
+        for (name, table) in allTables() { files[name] = table.text }
+        for (name, page) in files where name.hasSuffix(".html") { files[name] = Self.wrapTables(page) }
         return files
+    }
+
+    /// Every table published as CSV (and as a workbook beside it).
+    func allTables() -> [(String, CSVTable)] {
+        tables() + handling.tables() + periods.map { ("period-\($0.key).csv", periodTable($0)) }
+    }
+
+    /// Each table inside a box that scrolls sideways on its own, so a wide table never widens the page.
+    static func wrapTables(_ page: String) -> String {
+        page.replacingAll("<table", with: "<div class=\"wide\"><table").replacingAll("</table>", with: "</table></div>")
     }
 
     func tables() -> [(String, CSVTable)] {
@@ -45,7 +58,8 @@ extension Report {
         ]
     }
 
-    func indexPage() -> String {
+    /// Everything in the store at once: one view among the periods.
+    func allPage() -> String {
         let name = title
         let first = String((summary[.firstReceived] ?? "").prefix(10))
         let last = String((summary[.lastReceived] ?? "").prefix(10))
@@ -76,10 +90,10 @@ extension Report {
         }
 
         var html = Self.pageStart(
-            title: "\(h(name)) · 工单分析", heading: h(name),
+            title: "\(h(name)) · 全部时期", heading: "\(h(name)) · 全部时期",
             subtitle:
                 "12345 政务服务便民热线工单分析 · 统计期间 \(first.isEmpty ? "无数据" : "\(first) 至 \(last)") · 生成于 \(h(summary[.generatedAt] ?? "")) · "
-                + "<a href=\"handling.html\">办理情况与排名</a> · <a href=\"recurring.html\">提级处理候选</a>")
+                + Self.nav("all.html"))
         html += """
             <section class="cards">
 
@@ -141,9 +155,11 @@ extension Report {
             return "<tr class=\"\(cls)\">\(cells)<td>\(top)</td></tr>\n"
         }
         for street in streets {
-            html += row(street, label: h(street.street), cls: "street")
+            html += row(street, label: PageLink.a(PageLink.street(street.street), h(street.street)), cls: "street")
             for a in areas where a.street == street.street {
-                html += row(a, label: "　" + h(a.community), cls: "community")
+                let label =
+                    a.n > 0 ? PageLink.a(PageLink.community(a.street, a.community), h(a.community)) : h(a.community)
+                html += row(a, label: "　" + label, cls: "community")
             }
         }
         html += """
@@ -192,9 +208,17 @@ extension Report {
         h2{font-size:20px;border-left:4px solid #b91c1c;padding-left:8px;margin-top:32px}
         .cards{display:flex;flex-wrap:wrap;gap:12px}.card{flex:1 1 180px;border:1px solid #d9e2ec;border-radius:6px;padding:10px 14px}
         .card .k{color:#52606d;font-size:14px}.card .v{font-size:24px;font-weight:bold;margin:4px 0}.card .n{color:#52606d;font-size:13px}
-        .chart{width:100%;max-width:900px;height:auto;font-size:13px}.chart .bar{fill:#c2410c}.chart .value{fill:#52606d;font-size:12px}.chart .axis{stroke:#9aa5b1}.spark .bar{fill:#c2410c}
+        .chart{width:100%;max-width:900px;height:auto;font-size:13px}.chart .bar{fill:#c2410c}.chart .value{fill:#52606d;font-size:12px}.chart .axis{stroke:#9aa5b1}.chart .grid{stroke:#e4e7eb}.spark .bar{fill:#c2410c}
         table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0}th,td{border-bottom:1px solid #e4e7eb;padding:5px 8px;text-align:left}
         th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}tr.street td{font-weight:bold;background:#fafafa}
         table.narrow{width:auto}td:first-child,th:first-child{white-space:nowrap}.note{color:#52606d;font-size:14px}.dl{font-size:14px}footer{margin-top:36px;color:#7b8794;font-size:13px}
+        nav{font-size:15px;line-height:2}nav .here{font-weight:bold}a{color:#1d4ed8}.wide{overflow-x:auto;max-width:100%}th{white-space:nowrap}
+        @media (max-width:640px){body{padding:0 10px 30px}h1{font-size:21px}h2{font-size:18px}.card{flex:1 1 140px}.card .v{font-size:20px}
+        table{font-size:13px}th,td{padding:4px 5px}.chart{min-width:560px}}
+        @page{size:A4;margin:15mm 12mm}
+        @media print{body{max-width:none;padding:0;font-size:11pt}nav,.dl{display:none}a{color:inherit;text-decoration:none}
+        h1,h2{break-after:avoid;page-break-after:avoid}section{break-inside:auto}tr,.card,.chart{break-inside:avoid;page-break-inside:avoid}
+        thead{display:table-header-group}.wide{overflow:visible}table{font-size:9pt}th{background:#eee!important;print-color-adjust:exact;-webkit-print-color-adjust:exact}
+        .chart .bar{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
         """
 }

@@ -15,6 +15,8 @@ struct RecurringReport {
     var ran: Bool
     var dataEnd: String
     var current: [Candidate]
+    /// Every candidate found in the last run, for the pages of places.
+    var open: [CandidateRecord] = []
     var gone: [CandidateRecord]
     var currentCount: Int
     var goneCount: Int
@@ -32,15 +34,76 @@ struct RecurringReport {
         var levelCounts: [Level: Int] = [:]
         for c in all {
             statusCounts[c.status, default: 0] += 1
-            levelCounts[c.level, default: 0] += 1
+            // The levels count what is still active: a quiet candidate needs no escalation now.
+            if c.status != .quiet { levelCounts[c.level, default: 0] += 1 }
         }
         var current = all.prefix(shown).map { Candidate(record: $0) }
         for i in current.indices { try timeline(&current[i], db: db) }
-        return RecurringReport(
+        var report = RecurringReport(
             ran: try EscalationCandidates.detectRan(store), dataEnd: try EscalationCandidates.dataEnd(store) ?? "",
             current: current, gone: try EscalationCandidates.gone(db, limit: shown), currentCount: all.count,
             goneCount: try EscalationCandidates.count(db, detected: false), statusCounts: statusCounts,
             levelCounts: levelCounts, definitions: try EscalationCandidates.definitions(store))
+        report.open = all
+        for c in report.current {
+            var rows: [EvidenceOrder] = []
+            try EscalationCandidates.forEachEvidence(
+                db, candidate: c.record.id,
+                columns: [
+                    .id, .receivedAt, .street, .community, .address, .title, .content, .unit, .status, .satisfaction,
+                ]
+            ) { e in
+                if rows.count < evidenceShown { rows.append(e) }
+            }
+            report.evidence[c.record.id] = rows
+        }
+        return report
+    }
+
+    /// Evidence orders of each candidate with a page, at most `evidenceShown` each.
+    var evidence: [String: [EvidenceOrder]] = [:]
+    static let evidenceShown = 200
+
+    /// Whether the candidate has its own evidence page (those listed in full on the page do).
+    func hasPage(_ id: String) -> Bool { evidence[id] != nil }
+
+    /// Each listed candidate's page: the sentence, its figures and its evidence orders, texts masked.
+    func evidencePages(name: String) -> [(String, String)] {
+        current.map { candidate in
+            let c = candidate.record
+            var html = Report.pageStart(
+                title: "\(h(c.id)) · \(h(name))", heading: "\(h(c.id)) · \(h(c.category))",
+                subtitle: "提级处理候选的依据工单 · " + Report.nav())
+            html += Report.cards([
+                ("建议层级", h(c.level.label), h(c.levelReason)),
+                ("工单", "\(c.orders.grouped) 件", "来电人 \(c.callers.grouped) 人"),
+                ("时间", h(String(c.firstSeen.prefix(10))), "至 \(h(String(c.lastSeen.prefix(10))))"),
+                ("状态", h(c.status.label), "首次检出 \(h(c.firstDetected))"),
+            ])
+            html +=
+                "<section><h2>概述</h2><p>\(h(c.summary))</p><p class=\"note\">\(h(c.signals.map(\.label).joined(separator: "、")))：\(h(c.reason))</p>"
+            html += "<p>走势：\(sparkline(candidate))</p></section>\n"
+            let rows = evidence[c.id] ?? []
+            html += "<section><h2>依据工单</h2>\n<p class=\"note\">诉求文本中的姓名和电话已屏蔽。"
+            if c.orders > rows.count {
+                html += "仅列出前 \(rows.count) 件，完整清单见 <a href=\"recurring_evidence.csv\">依据工单 CSV</a>。"
+            }
+            html +=
+                "</p>\n<table><thead><tr><th>工单编号</th><th>受理时间</th><th>地点</th><th>诉求</th><th>承办单位</th><th>办理状态</th><th>回访</th></tr></thead><tbody>\n"
+            for e in rows {
+                let o = e.order
+                let place = [o.street, o.community, o.address].compactMap { $0 }.filter { !$0.isEmpty }.joined(
+                    separator: " ")
+                let text = [o.title, o.content].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "：")
+                html += """
+                    <tr><td>\(escapeHTML(o.id))</td><td>\(h(o.receivedAt))</td><td>\(h(place))</td><td>\(h(text))</td>\
+                    <td>\(h(o.unit ?? ""))</td><td>\(h(o.status ?? ""))</td><td>\(h(o.satisfaction ?? ""))</td></tr>
+
+                    """
+            }
+            html += "</tbody></table></section>\n<footer>不含来电人姓名和联系电话。</footer>\n</body>\n</html>\n"
+            return (PageLink.candidate(c.id), html)
+        }
     }
 
     /// Counts the candidate's orders in at most 26 equal buckets (a week each when the span allows).
@@ -70,8 +133,8 @@ struct RecurringReport {
             return html
                 + "<section><p>尚未运行检测（hotline detect），暂无候选问题。</p></section>\n</body>\n</html>\n"
         }
-        let levels = Level.allCases.reversed().map { "\($0.label) \(levelCounts[$0, default: 0])" }.joined(
-            separator: " · ")
+        let levels =
+            "区 \(levelCounts[.district, default: 0]) · 街道 \(levelCounts[.street, default: 0])；另有 \(levelCounts[.community, default: 0]) 个留在社区办理，\(statusCounts[.quiet, default: 0]) 个已平息不计"
         html += """
             <section class="cards">
             <div class="card"><div class="k">候选问题</div><div class="v">\(currentCount.grouped) 个</div><div class="n">\(CandidateStatus.allCases.map { "\($0.label) \(statusCounts[$0, default: 0])" }.joined(separator: " · "))</div></div>
@@ -97,7 +160,7 @@ struct RecurringReport {
     private func currentSection() -> String {
         var html = """
             <section><h2>候选问题（按权重排序）</h2>
-            <p class="note">同一问题被多个信号发现时合为一个候选。编号在每晚的运行之间保持不变，可用 <code>hotline explain 编号</code> 查看全部依据工单。走势图每格为若干天内的工单数。</p>
+            <p class="note">同一问题被多个信号发现时合为一个候选。编号在每晚的运行之间保持不变；点击编号查看依据工单。走势图每格为若干天内的工单数，标出起止日期。</p>
 
             """
         guard !current.isEmpty else { return html + "<p>本次没有检出候选问题。</p></section>\n" }
@@ -111,7 +174,7 @@ struct RecurringReport {
             let c = candidate.record
             let signals = c.signals.map(\.label).joined(separator: "、")
             html += """
-                <tr><td class="num">\(c.rank ?? 0)</td><td>\(h(c.id))</td><td>\(h(c.status.label))</td>\
+                <tr><td class="num">\(c.rank ?? 0)</td><td>\(PageLink.a(PageLink.candidate(c.id), h(c.id)))</td><td>\(h(c.status.label))</td>\
                 <td title="\(h(c.levelReason))">\(h(c.level.label))<br><span class="note">\(h(c.levelReason))</span></td>\
                 <td><b>\(h(c.category))</b> · \(h(c.place))<br>\(h(c.summary))</td><td><b>\(h(signals))</b><br><span class="note">\(h(c.reason))</span></td>\
                 <td class="num">\(c.orders.grouped)</td><td class="num">\(c.callers.grouped)</td><td class="num">\(c.unsatisfied.grouped)</td>\

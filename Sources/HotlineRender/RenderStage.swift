@@ -14,14 +14,16 @@ public struct RenderStage: Stage {
         TableName.aggregates + [.candidates, .candidateEvidence, .orders, .classified, .rejects]
     public static let owns: [TableName] = []
     public static let migrations: [Migration] = []
-    public static let settings = [PipelineConfig.name, PipelineConfig.out]
+    public static let settings = [PipelineConfig.name, PipelineConfig.out] + ReportSettings.all
     public static let marker = ".hotline-site"
 
     let out: String
+    let report: ReportSettings
     public let fingerprint: String
 
     public init(config: PipelineConfig, paths: StagePaths) throws {
         out = paths.out
+        report = try ReportSettings(config: config)
         // Where it publishes is part of what it was run with: another folder is rendered anew.
         fingerprint = Self.fingerprint(of: config) + "|" + URL(fileURLWithPath: paths.out).standardizedFileURL.path
     }
@@ -38,13 +40,21 @@ public struct RenderStage: Stage {
     /// Renders the site; the run is recorded as failed, and the old site kept, if anything goes wrong.
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let target = try checkTarget()
-        var report = try Report.load(from: store)
+        var report = try Report.load(from: store, settings: self.report)
         report.summary.values[.generatedAt] = LocalDateTime.now().description
         let files = report.files()
+        let tables = report.allTables()
         try publish(files, at: target) { folder in
+            for (name, table) in tables {
+                let sheet = String(name.dropLast(4))
+                try table.writeWorkbook(
+                    to: (folder as NSString).appendingPathComponent(CSVTable.workbookName(name)), sheet: sheet)
+            }
             for (i, list) in LongList.all.enumerated() {
                 Log.progress("render: writing \(list.file) (\(i + 1) of \(LongList.all.count) long lists)")
-                try list.write(store.db, to: (folder as NSString).appendingPathComponent(list.file))
+                try list.write(
+                    store.db, to: (folder as NSString).appendingPathComponent(list.file),
+                    sheet: String(list.file.dropLast(4)))
             }
             Log.endProgress()
         }

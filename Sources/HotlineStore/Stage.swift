@@ -79,13 +79,15 @@ public protocol Stage {
 }
 
 extension Stage {
-    /// The settings' values and the contents of the input files they name.
+    /// The settings' values, the contents of the input files they name, and the stage's migrations
+    /// (a stage whose tables gained a migration since its last run reruns over everything).
     public static func fingerprint(of config: PipelineConfig, files: [String] = []) -> String {
         let named = settings.compactMap { s -> String? in
             if case .inputFile = s.kind { return config.path(s) }
             return nil
         }
-        return config.fingerprint(settings, files: named + files)
+        let schema = migrations.isEmpty ? "" : "|" + migrations.map(\.name).joined(separator: ",")
+        return config.fingerprint(settings, files: named + files) + schema
     }
 }
 

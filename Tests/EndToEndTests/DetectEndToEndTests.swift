@@ -49,7 +49,7 @@ import Testing
         // Nothing personal anywhere on the site.
         let phone = phoneNumber
         for name in try FileManager.default.contentsOfDirectory(atPath: site) where !name.hasPrefix(".") {
-            let text = try String(contentsOfFile: site + "/" + name, encoding: .utf8)
+            let text = try publishedText(site + "/" + name)
             #expect(text.firstMatch(of: phone) == nil, "\(name) contains a phone number")
         }
     }

@@ -91,7 +91,7 @@ import Testing
     func site(_ folder: String) throws -> [String: String] {
         var out: [String: String] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: folder) where !name.hasPrefix(".") {
-            let text = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+            let text = try publishedText(folder + "/" + name)
             out[name] = text.replacingOccurrences(
                 of: "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}", with: "T", options: .regularExpression)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineFormats
 
 /// Paths of the package and its fixtures, found from this file's place in the tree.
 public enum Fixtures {
@@ -22,6 +23,15 @@ public enum Fixtures {
 }
 
 /// A fresh folder under the system's temporary folder, removed when this value is deinitialized.
+/// What a published file says: the text of a page or CSV, or for a workbook the XML of all its parts,
+/// so checks for personal data see every file.
+public func publishedText(_ path: String) throws -> String {
+    if path.hasSuffix(".xlsx") {
+        return try ZipContents.texts(of: path).sorted { $0.key < $1.key }.map(\.value).joined()
+    }
+    return try String(contentsOfFile: path, encoding: .utf8)
+}
+
 public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String
 

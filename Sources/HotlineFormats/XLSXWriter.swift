@@ -1,0 +1,198 @@
+import HotlineCore
+
+/// Writes a one-sheet Excel workbook (.xlsx), row by row in bounded memory.
+///
+/// Cells are typed: text stays text (inline strings, never formulas, so a 19-digit id keeps its
+/// digits and `=` is just a character), numbers are numbers, dates are Excel dates shown as
+/// `yyyy-mm-dd hh:mm:ss`. The header row is bold and frozen. Characters XML cannot hold are dropped.
+public final class XLSXWriter {
+    public enum Cell: Equatable {
+        case text(String)
+        case number(Double)
+        /// A time in the store's form `YYYY-MM-DD HH:MM:SS` (or a date `YYYY-MM-DD`); text when it is neither.
+        case date(String)
+        case empty
+    }
+
+    private let zip: ZipWriter
+    private var row = 0
+    private var pending = ""
+
+    /// Starts the workbook at `path` with its sheet named `sheet` and the header row.
+    public init(path: String, sheet: String, header: [String]) throws {
+        zip = try ZipWriter(path: path)
+        try zip.add("[Content_Types].xml", Self.contentTypes)
+        try zip.add("_rels/.rels", Self.rootRels)
+        try zip.add("xl/workbook.xml", Self.workbook(sheet: Self.sheetName(sheet)))
+        try zip.add("xl/_rels/workbook.xml.rels", Self.workbookRels)
+        try zip.add("xl/styles.xml", Self.styles)
+        try zip.beginEntry("xl/worksheets/sheet1.xml")
+        try zip.write(
+            """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+            <sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>\
+            <sheetFormatPr defaultRowHeight="15"/><sheetData>
+            """)
+        try append(header.map { .text($0) }, style: 1)
+    }
+
+    /// Adds one row.
+    public func append(_ cells: [Cell]) throws { try append(cells, style: 0) }
+
+    private func append(_ cells: [Cell], style: Int) throws {
+        row += 1
+        var xml = "<row r=\"\(row)\">"
+        for (i, cell) in cells.enumerated() {
+            let ref = Self.column(i) + String(row)
+            let s = style > 0 ? " s=\"\(style)\"" : ""
+            switch cell {
+            case .empty: continue
+            case .number(let v) where v.isFinite: xml += "<c r=\"\(ref)\"\(s)><v>\(Self.number(v))</v></c>"
+            case .number: continue
+            case .date(let text):
+                if let serial = Self.serial(text) {
+                    xml += "<c r=\"\(ref)\" s=\"\(text.count == 10 ? 3 : 2)\"><v>\(Self.day(serial))</v></c>"
+                } else {
+                    xml += Self.inline(ref, text, s)
+                }
+            case .text(let text): xml += Self.inline(ref, text, s)
+            }
+        }
+        pending += xml + "</row>"
+        if pending.utf8.count > 1 << 18 {
+            try zip.write(pending)
+            pending = ""
+        }
+    }
+
+    /// Ends the sheet and writes the archive's directory.
+    public func finish() throws {
+        try zip.write(pending + "</sheetData></worksheet>")
+        pending = ""
+        try zip.endEntry()
+        try zip.finish()
+    }
+
+    // MARK: Cells
+
+    static func inline(_ ref: String, _ text: String, _ style: String) -> String {
+        let clean = escape(text)
+        let space = clean.first == " " || clean.last == " " || clean.contains("\n") ? " xml:space=\"preserve\"" : ""
+        return "<c r=\"\(ref)\" t=\"inlineStr\"\(style)><is><t\(space)>\(clean)</t></is></c>"
+    }
+
+    /// `A`, `B`, … `Z`, `AA` … for the zero-based column `i`.
+    static func column(_ i: Int) -> String {
+        var n = i + 1
+        var out = ""
+        while n > 0 {
+            let r = (n - 1) % 26
+            out = String(UnicodeScalar(UInt8(65 + r))) + out
+            n = (n - 1) / 26
+        }
+        return out
+    }
+
+    /// Excel's day number (days since 1899-12-30, the time as a fraction) of a stored time or date.
+    static func serial(_ text: String) -> Double? {
+        let t: LocalDateTime?
+        if text.count == 10 { t = LocalDateTime.stored(text + " 00:00:00") } else { t = LocalDateTime.stored(text) }
+        guard let t else { return nil }
+        let days = t.dayNumber - LocalDateTime(year: 1899, month: 12, day: 30).dayNumber
+        return Double(days) + Double(t.hour * 3600 + t.minute * 60 + t.second) / 86_400
+    }
+
+    /// A day number to the nearest millisecond or so (eight decimals, trailing zeros cut).
+    static func day(_ v: Double) -> String {
+        var text = Format.fixed(v, places: 8)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    /// A number as XML text: whole numbers without a fraction, others with up to 15 significant digits.
+    static func number(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
+
+    /// Escapes XML's special characters and drops characters XML 1.0 cannot hold.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                let v = scalar.value
+                if v < 0x20 || (0xFFFE...0xFFFF).contains(v) { continue }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
+    static func sheetName(_ name: String) -> String {
+        let cleaned = String(name.filter { !"[]:*?/\\".contains($0) }.prefix(31))
+        return cleaned.isEmpty ? "Sheet1" : cleaned
+    }
+
+    // MARK: Parts
+
+    static let contentTypes = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+        <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+        <Default Extension="xml" ContentType="application/xml"/>\
+        <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
+        <Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
+        <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
+        </Types>
+        """
+
+    static let rootRels = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+        <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
+        </Relationships>
+        """
+
+    static func workbook(sheet: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+        <sheets><sheet name="\(escape(sheet))" sheetId="1" r:id="rId1"/></sheets></workbook>
+        """
+    }
+
+    static let workbookRels = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+        <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
+        <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+        </Relationships>
+        """
+
+    /// Styles: 0 plain, 1 bold (the header), 2 date and time, 3 date.
+    static let styles = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+        <numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>\
+        <fonts count="2"><font><sz val="11"/><name val="等线"/></font><font><b/><sz val="11"/><name val="等线"/></font></fonts>\
+        <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
+        <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
+        <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
+        <cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+        <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
+        <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+        <xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+        <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
+        </styleSheet>
+        """
+}
