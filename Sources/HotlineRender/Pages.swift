@@ -216,7 +216,7 @@ extension Report {
         @media (max-width:640px){body{padding:0 10px 30px}h1{font-size:21px}h2{font-size:18px}.card{flex:1 1 140px}.card .v{font-size:20px}
         table{font-size:13px}th,td{padding:4px 5px}.chart{min-width:560px}}
         @page{size:A4;margin:15mm 12mm}
-        @media print{body{max-width:none;padding:0;font-size:11pt}nav,.dl{display:none}a{color:inherit;text-decoration:none}
+        @media print{body{max-width:none;padding:0;font-size:11pt}nav,.dl,.filter{display:none}a{color:inherit;text-decoration:none}
         h1,h2{break-after:avoid;page-break-after:avoid}section{break-inside:auto}tr,.card,.chart{break-inside:avoid;page-break-inside:avoid}
         thead{display:table-header-group}.wide{overflow:visible}table{font-size:9pt}th{background:#eee!important;print-color-adjust:exact;-webkit-print-color-adjust:exact}
         .chart .bar{print-color-adjust:exact;-webkit-print-color-adjust:exact}}

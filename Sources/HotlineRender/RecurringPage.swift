@@ -166,15 +166,16 @@ struct RecurringReport {
         guard !current.isEmpty else { return html + "<p>本次没有检出候选问题。</p></section>\n" }
         // Support (点赞, 附议) only where the exports carry it: phone exports do not.
         let supported = current.contains { $0.record.support > 0 }
+        html += filterForm()
         html += """
-            <table><thead><tr><th>排名</th><th>编号</th><th>状态</th><th>建议层级</th><th>问题</th><th>依据</th><th>工单</th><th>来电人</th><th>不满意</th>\(supported ? "<th>点赞或附议</th>" : "")<th>时间</th><th>走势</th><th>承办单位</th></tr></thead><tbody>
+            <table id="candidates"><thead><tr><th>排名</th><th>编号</th><th>状态</th><th>建议层级</th><th>问题</th><th>依据</th><th>工单</th><th>来电人</th><th>不满意</th>\(supported ? "<th>点赞或附议</th>" : "")<th>时间</th><th>走势</th><th>承办单位</th></tr></thead><tbody>
 
             """
         for candidate in current {
             let c = candidate.record
             let signals = c.signals.map(\.label).joined(separator: "、")
             html += """
-                <tr><td class="num">\(c.rank ?? 0)</td><td>\(PageLink.a(PageLink.candidate(c.id), h(c.id)))</td><td>\(h(c.status.label))</td>\
+                <tr data-street="\(h(c.streets))" data-level="\(c.level.rawValue)" data-status="\(c.status.rawValue)"><td class="num">\(c.rank ?? 0)</td><td>\(PageLink.a(PageLink.candidate(c.id), h(c.id)))</td><td>\(h(c.status.label))</td>\
                 <td title="\(h(c.levelReason))">\(h(c.level.label))<br><span class="note">\(h(c.levelReason))</span></td>\
                 <td><b>\(h(c.category))</b> · \(h(c.place))<br>\(h(c.summary))</td><td><b>\(h(signals))</b><br><span class="note">\(h(c.reason))</span></td>\
                 <td class="num">\(c.orders.grouped)</td><td class="num">\(c.callers.grouped)</td><td class="num">\(c.unsatisfied.grouped)</td>\
@@ -219,11 +220,51 @@ struct RecurringReport {
         var svg = """
             <svg class="spark" width="\(c.timeline.count * (barWidth + 1))" height="\(height)" role="img" aria-label="\(h(c.record.id)) 走势">
             """
+        let first = LocalDateTime.stored(c.record.firstSeen)
+        func day(_ offset: Int) -> String {
+            guard let first else { return "" }
+            let d = LocalDateTime(dayNumber: first.dayNumber + offset, seconds: 0)
+            return "\(d.month)月\(d.day)日"
+        }
         for (i, n) in c.timeline.enumerated() {
             let hgt = n == 0 ? 0 : max(1, n * height / maxN)
+            let from = i * c.bucketDays
             svg +=
-                "<rect x=\"\(i * (barWidth + 1))\" y=\"\(height - hgt)\" width=\"\(barWidth)\" height=\"\(hgt)\" class=\"bar\"><title>第 \(i + 1) 段（每段 \(c.bucketDays) 天）：\(n) 件</title></rect>"
+                "<rect x=\"\(i * (barWidth + 1))\" y=\"\(height - hgt)\" width=\"\(barWidth)\" height=\"\(hgt)\" class=\"bar\"><title>\(day(from))–\(day(from + c.bucketDays - 1))：\(n) 件</title></rect>"
         }
-        return svg + "</svg>"
+        let last = LocalDateTime.stored(c.record.lastSeen).map { "\($0.month)月\($0.day)日" } ?? ""
+        return svg + "</svg><div class=\"note\">\(day(0)) 至 \(last)，每格 \(c.bucketDays) 天</div>"
+    }
+
+    /// Drop-downs that narrow the list by street, level and status: inline script, and the page is
+    /// whole without it (the form only shows where scripts run).
+    private func filterForm() -> String {
+        var streets = Set<String>()
+        for c in current { for s in c.record.streets.split(separator: "、") { streets.insert(String(s)) } }
+        func options(_ items: [(String, String)]) -> String {
+            "<option value=\"\">全部</option>" + items.map { "<option value=\"\(h($0.0))\">\(h($0.1))</option>" }.joined()
+        }
+        return """
+            <form id="filter" class="filter" hidden>街道 <select name="street">\(options(streets.sorted().map { ($0, $0) }))</select> \
+            层级 <select name="level">\(options(Level.allCases.reversed().map { ($0.rawValue, $0.label) }))</select> \
+            状态 <select name="status">\(options(CandidateStatus.allCases.map { ($0.rawValue, $0.label) }))</select> \
+            <span id="shown"></span></form>
+            <script>
+            (function () {
+              var f = document.getElementById('filter'); f.hidden = false;
+              var rows = document.querySelectorAll('#candidates tbody tr');
+              function apply() {
+                var s = f.street.value, l = f.level.value, t = f.status.value, n = 0;
+                rows.forEach(function (r) {
+                  var ok = (!s || r.dataset.street.split('、').indexOf(s) >= 0) && (!l || r.dataset.level === l) && (!t || r.dataset.status === t);
+                  r.hidden = !ok; if (ok) n++;
+                });
+                document.getElementById('shown').textContent = '显示 ' + n + ' / ' + rows.length + ' 个';
+              }
+              f.addEventListener('change', apply); apply();
+            })();
+            </script>
+
+            """
     }
 }

@@ -212,3 +212,61 @@ import Testing
         #expect(page.contains("<td class=\"num\">3 / 100.0（+25.0）</td><td class=\"num\">—</td>"))
     }
 }
+
+@Suite struct PeriodTests {
+    @Test func keysLabelsAndNeighbours() throws {
+        let march = try #require(Period.parse("2024-03", kind: .month))
+        #expect(march.key == "2024-03" && march.label == "2024年3月")
+        #expect(march.previous.key == "2024-02" && march.yearBefore.key == "2023-03")
+        #expect(march.previous.lastDay == "2024-02-29")
+        #expect(Period.parse("2024-01", kind: .month)?.previous.key == "2023-12")
+        let q1 = try #require(Period.parse("2024-q1", kind: .quarter))
+        #expect(q1.months == ["2024-01", "2024-02", "2024-03"] && q1.previous.key == "2023-Q4")
+        #expect(q1.label == "2024年第1季度" && q1.lastDay == "2024-03-31")
+        #expect(Period.parse("2023", kind: .year)?.next.key == "2024")
+        for bad in ["2024-13", "2024-3", "24-03", "2024-Q5", "2024Q1"] {
+            #expect(Period.parse(bad, kind: bad.contains("Q") ? .quarter : .month) == nil, "\(bad)")
+        }
+        #expect(
+            Period.all(kind: .quarter, from: "2023-02", to: "2024-03").map(\.key) == [
+                "2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1",
+            ])
+    }
+
+    @Test func theDefaultIsTheLastCompletePeriod() {
+        // Data to the last day of March: March. To the 30th: February. Less than a month: that month.
+        #expect(
+            Period.lastComplete(kind: .month, firstMonth: "2023-02", lastReceived: "2024-03-31 08:00:00")?.key
+                == "2024-03")
+        #expect(
+            Period.lastComplete(kind: .month, firstMonth: "2023-02", lastReceived: "2024-03-30 23:59:59")?.key
+                == "2024-02")
+        #expect(
+            Period.lastComplete(kind: .month, firstMonth: "2024-03", lastReceived: "2024-03-12 10:00:00")?.key
+                == "2024-03")
+        #expect(
+            Period.lastComplete(kind: .year, firstMonth: "2022-01", lastReceived: "2024-06-30 10:00:00")?.key == "2023")
+    }
+
+    @Test func changesAgainstNothingAreNotNumbers() {
+        #expect(Format.change(6, from: 5) == "+20.0%")
+        #expect(Format.change(1, from: 2) == "-50.0%")
+        #expect(Format.change(2, from: 2) == "0.0%")
+        #expect(Format.change(3, from: 0) == "新增")
+        #expect(Format.change(0, from: 0) == "—")
+    }
+
+    @Test func anAsOfThatIsNoPeriodIsASettingsError() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("p.conf", "[report]\nperiod = quarter\nas_of = 2024-03\n")
+        #expect {
+            try ReportSettings(config: try PipelineConfig.load(path: path, settings: ReportSettings.all))
+        } throws: { error in
+            guard case HotlineError.settings(let d) = error else { return false }
+            return d.map(\.line) == [3]
+        }
+        let ok = dir.write("q.conf", "[report]\nperiod = quarter\nas_of = 2024-Q1\n")
+        let settings = try ReportSettings(config: try PipelineConfig.load(path: ok, settings: ReportSettings.all))
+        #expect(settings.asOf?.key == "2024-Q1")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HotlineCore
+import TestSupport
+import Testing
+
+@testable import HotlineFormats
+
+/// The workbook writer, read back by the project's own reader and by hand.
+@Suite struct XLSXWriterTests {
+    let dir = TemporaryDirectory()
+
+    func readBack(_ path: String) throws -> [[String]] {
+        let reader = try XLSXReader(path: path, display: path, sheet: nil, limits: ZipLimits())
+        var rows: [[String]] = []
+        while let row = try reader.next() {
+            if case .cells(_, let fields) = row { rows.append(fields) }
+        }
+        return rows
+    }
+
+    @Test func cellsKeepTheirTypesThroughTheReader() throws {
+        let path = dir.file("t.xlsx")
+        let book = try XLSXWriter(path: path, sheet: "工单[1]", header: ["编号", "受理时间", "件数", "说明"])
+        try book.append([
+            .text("1234567890123456789"), .date("2021-05-01 08:00:00"), .number(5), .text("<物业&\u{1}> =1+1"),
+        ])
+        try book.append([.text("A2"), .date("not a date"), .number(2.5), .empty])
+        try book.finish()
+        let rows = try readBack(path)
+        #expect(rows[0] == ["编号", "受理时间", "件数", "说明"])
+        // The reader gives cells as stored: the date as its day number.
+        #expect(rows[1] == ["1234567890123456789", "44317.33333333", "5", "<物业&> =1+1"])
+        #expect(rows[2].prefix(3) == ["A2", "not a date", "2.5"])
+        let parts = try ZipContents.texts(of: path)
+        #expect(
+            Set(parts.keys) == [
+                "[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                "xl/worksheets/sheet1.xml",
+            ])
+        let sheet = try #require(parts["xl/worksheets/sheet1.xml"])
+        #expect(sheet.contains("state=\"frozen\""))
+        // The id is text, the date a day number with the date style, the count a number.
+        #expect(sheet.contains("<c r=\"A2\" t=\"inlineStr\"><is><t>1234567890123456789</t></is></c>"))
+        #expect(sheet.contains("<c r=\"B2\" s=\"2\"><v>44317.33333333</v></c>"))
+        #expect(sheet.contains("<c r=\"C2\"><v>5</v></c>"))
+        #expect(parts["xl/workbook.xml"]?.contains("name=\"工单1\"") == true)
+    }
+
+    @Test func aLongStreamedSheetStaysWhole() throws {
+        let path = dir.file("long.xlsx")
+        let book = try XLSXWriter(path: path, sheet: "s", header: ["n", "text"])
+        for i in 0..<20_000 { try book.append([.number(Double(i)), .text("第\(i)行")]) }
+        try book.finish()
+        let rows = try readBack(path)
+        #expect(rows.count == 20_001)
+        #expect(rows.last == ["19999", "第19999行"])
+    }
+
+    @Test func columnNamesAndDayNumbers() {
+        #expect(XLSXWriter.column(0) == "A" && XLSXWriter.column(25) == "Z" && XLSXWriter.column(26) == "AA")
+        #expect(XLSXWriter.column(701) == "ZZ" && XLSXWriter.column(702) == "AAA")
+        #expect(XLSXWriter.serial("1900-03-01") == 61)
+        #expect(XLSXWriter.serial("2024-03-31 12:00:00") == 45382.5)
+        #expect(XLSXWriter.serial("2024-03") == nil)
+    }
+}
