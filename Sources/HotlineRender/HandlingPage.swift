@@ -109,7 +109,7 @@ struct HandlingReport {
     func page(name: String) -> String {
         var html = Report.pageStart(
             title: "\(h(name)) · 办理情况", heading: "\(h(name)) · 办理情况",
-            subtitle: "接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单 · <a href=\"index.html\">返回总览</a>")
+            subtitle: "接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单 · " + Report.nav("handling.html"))
         html += ranking(.unit, title: "承办单位排名", label: "承办单位", csv: "handling_units.csv")
         html += ranking(.street, title: "街道排名", label: "街道", csv: "handling_streets.csv")
         html += trend()
@@ -123,14 +123,14 @@ struct HandlingReport {
     private func ranking(_ scope: Scope, title: String, label: String, csv: String) -> String {
         var html = """
             <section><h2>\(title)</h2>
-            <p class="note">统计期内全部工单。\(h(minVolume))；工单不足的单位列出但不排名。</p>
+            <p class="note">统计期间 \(h(months.first ?? "—")) 至 \(h(months.last ?? "—")) 的全部工单；每月的排名见各\(label)的页面。\(h(minVolume))；工单不足的单位列出但不排名。</p>
             <table><thead><tr><th>排名</th><th>\(label)</th><th>工单数</th><th>按时办结率</th><th>超期未办结</th>
             <th>办结用时中位数（小时）</th><th>第 90 百分位</th><th>有效回访</th><th>响应率</th><th>解决率</th><th>满意率</th><th>综合得分</th></tr></thead><tbody>
 
             """
         for r in period(scope) {
             html +=
-                "<tr><td class=\"num\">\(r.rank.map(String.init) ?? "不排名")</td><td>\(h(r.name))</td>"
+                "<tr><td class=\"num\">\(r.rank.map(String.init) ?? "不排名")</td><td>\(scope == .unit ? PageLink.a(PageLink.unit(r.name), h(r.name)) : h(r.name))</td>"
                 + "<td class=\"num\">\(r.n.grouped)</td><td class=\"num\">\(Self.percent(r.onTimeRate))</td>"
                 + "<td class=\"num\">\(r.overdueOpen.grouped)</td><td class=\"num\">\(Self.hours(r.median))</td>"
                 + "<td class=\"num\">\(Self.hours(r.p90))</td><td class=\"num\">\(r.valid.grouped)</td>"
@@ -151,7 +151,7 @@ struct HandlingReport {
 
             """
         for unit in period(.unit) {
-            html += "<tr><td>\(h(unit.name))</td>"
+            html += "<tr><td>\(PageLink.a(PageLink.unit(unit.name), h(unit.name)))</td>"
             for month in months {
                 guard let r = row(.unit, unit.name, month) else {
                     html += "<td class=\"num\">—</td>"

@@ -214,7 +214,7 @@ extension Report {
         table.narrow{width:auto}td:first-child,th:first-child{white-space:nowrap}.note{color:#52606d;font-size:14px}.dl{font-size:14px}footer{margin-top:36px;color:#7b8794;font-size:13px}
         nav{font-size:15px;line-height:2}nav .here{font-weight:bold}a{color:#1d4ed8}.wide{overflow-x:auto;max-width:100%}th{white-space:nowrap}
         @media (max-width:640px){body{padding:0 10px 30px}h1{font-size:21px}h2{font-size:18px}.card{flex:1 1 140px}.card .v{font-size:20px}
-        table{font-size:13px}th,td{padding:4px 5px}.chart{min-width:560px}}
+        table{font-size:13px}th,td{padding:4px 5px}.chart{min-width:560px}#candidates{min-width:980px}}
         @page{size:A4;margin:15mm 12mm}
         @media print{body{max-width:none;padding:0;font-size:11pt}nav,.dl,.filter{display:none}a{color:inherit;text-decoration:none}
         h1,h2{break-after:avoid;page-break-after:avoid}section{break-inside:auto}tr,.card,.chart{break-inside:avoid;page-break-inside:avoid}

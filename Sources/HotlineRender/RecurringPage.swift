@@ -128,7 +128,7 @@ struct RecurringReport {
             title: "\(h(name)) · 提级处理候选", heading: "\(h(name)) · 提级处理候选问题",
             subtitle:
                 "反复出现、需要从个案办理提级为源头治理的问题（“对同类、共性诉求进行提级处理”）"
-                + (dataEnd.isEmpty ? "" : " · 数据截至 \(h(dataEnd))") + " · <a href=\"index.html\">返回总览</a>")
+                + (dataEnd.isEmpty ? "" : " · 数据截至 \(h(dataEnd))") + " · " + Report.nav("recurring.html"))
         guard ran else {
             return html
                 + "<section><p>尚未运行检测（hotline detect），暂无候选问题。</p></section>\n</body>\n</html>\n"
@@ -250,7 +250,7 @@ struct RecurringReport {
             状态 <select name="status">\(options(CandidateStatus.allCases.map { ($0.rawValue, $0.label) }))</select> \
             <span id="shown"></span></form>
             <script>
-            (function () {
+            document.addEventListener('DOMContentLoaded', function () {
               var f = document.getElementById('filter'); f.hidden = false;
               var rows = document.querySelectorAll('#candidates tbody tr');
               function apply() {
@@ -262,7 +262,7 @@ struct RecurringReport {
                 document.getElementById('shown').textContent = '显示 ' + n + ' / ' + rows.length + ' 个';
               }
               f.addEventListener('change', apply); apply();
-            })();
+            });
             </script>
 
             """
