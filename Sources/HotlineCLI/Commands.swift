@@ -262,16 +262,7 @@ enum Commands {
     static func refreshStale(_ setup: Setup, in store: Store) throws {
         func refresh<S: Stage>(_ stage: S, always: Bool) throws {
             let staleness = try store.staleness(of: S.self, fingerprint: stage.fingerprint)
-            let why: String
-            switch staleness {
-            case .current: return
-            case .neverRan:
-                guard always else { return }
-                why = "it has not run on this store"
-            case .inputsChanged(let tables):
-                why = "\(tables.map(\.rawValue).joined(separator: ", ")) changed after its last run"
-            case .settingsChanged: why = "its settings or files changed"
-            }
+            guard let why = staleness.reason, always || staleness != .neverRan else { return }
             Log.warning("render: \(S.name.rawValue) is out of date (\(why)); running it first")
             try run(stage, in: store)
         }

@@ -92,11 +92,8 @@ extension Commands {
                     fingerprint == nil
                     ? "up to date with its inputs (settings not compared: no --config)" : "up to date"
             case .neverRan: text = S.name == .train ? "never run (optional)" : "never run"
-            case .inputsChanged(let tables):
-                text =
-                    "stale: \(tables.map(\.rawValue).joined(separator: ", ")) changed since; run 'hotline \(S.name.rawValue)'"
-            case .settingsChanged:
-                text = "stale: its settings or files changed since; run 'hotline \(S.name.rawValue)'"
+            case .inputsChanged, .settingsChanged:
+                text = "stale: \(staleness.reason ?? ""); run 'hotline \(S.name.rawValue)'"
             }
             return [S.name.rawValue, last, text, next]
         }

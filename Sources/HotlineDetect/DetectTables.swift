@@ -245,15 +245,6 @@ public enum EscalationCandidates {
         try db.scalar("SELECT count(*) FROM candidates WHERE detected = ?", [detected ? 1 : 0])
     }
 
-    /// The days (`YYYY-MM-DD`) of a candidate's evidence orders.
-    public static func evidenceDays(_ db: Database, id: String) throws -> [String] {
-        var out: [String] = []
-        try forEachEvidence(db, candidate: id, columns: [.receivedAt]) {
-            out.append(String($0.order.receivedAt.prefix(10)))
-        }
-        return out
-    }
-
     /// The evidence orders of one candidate (or, with nil, of every candidate in the candidates' order),
     /// oldest first, with `columns` of each order and its category.
     public static func forEachEvidence(

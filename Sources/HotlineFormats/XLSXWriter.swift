@@ -119,6 +119,12 @@ public final class XLSXWriter {
 
     /// Escapes XML's special characters and drops characters XML 1.0 cannot hold.
     static func escape(_ text: String) -> String {
+        // Most cells need nothing: no markup character, no control character, no U+FFFE/FFFF.
+        if !text.utf8.contains(where: {
+            $0 < 0x20 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0xEF
+        }) {
+            return text
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -106,13 +106,6 @@ public struct Featurizer: Sendable, Codable, Equatable {
         blockTexts(title: title, body: body).map { counts($0) }
     }
 
-    /// Every block's counts in one list (summed where columns meet), for document frequencies.
-    public func counts(title: String, body: String) -> [(Int, Float)] {
-        var all: [Int: Float] = [:]
-        for block in blockCounts(title: title, body: body) { for (c, n) in block { all[c, default: 0] += n } }
-        return all.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-    }
-
     private func counts(_ texts: [(UInt32, String)]) -> [(Int, Float)] {
         var columns: [Int32] = []
         let mask = UInt32(width - 1)
@@ -167,4 +160,24 @@ public struct SparseVector: Sendable {
 
     /// The sum of the squares of the values.
     var squaredNorm: Float { values.reduce(0) { $0 + $1 * $1 } }
+
+    /// `start` plus the dot product with dense weights `w` (one per column), summed in column order.
+    @inline(__always) func dot(_ w: UnsafeBufferPointer<Float>, from start: Float = 0) -> Float {
+        var sum = start
+        columns.withUnsafeBufferPointer { cols in
+            values.withUnsafeBufferPointer { vals in
+                for j in 0..<cols.count { sum += w[Int(cols[j])] * vals[j] }
+            }
+        }
+        return sum
+    }
+
+    /// Adds `scale` times this vector to dense weights `w`.
+    @inline(__always) func add(_ scale: Float, to w: UnsafeMutableBufferPointer<Float>) {
+        columns.withUnsafeBufferPointer { cols in
+            values.withUnsafeBufferPointer { vals in
+                for j in 0..<cols.count { w[Int(cols[j])] += scale * vals[j] }
+            }
+        }
+    }
 }

@@ -222,63 +222,52 @@ public struct LinearModel: Sendable {
         var w = [Float](repeating: 0, count: width)
         var alpha = [Float](repeating: 0, count: m)
         var order = Array(0..<m)
-        do {
-            var b: Float = 0
-            // Shrinking, as liblinear: an example at zero whose gradient is past the last pass's
-            // largest is left out until the rest have converged, then all are checked once more.
-            var active = m
-            var highBefore = Float.infinity
-            for _ in 0..<Self.svmIterations {
-                order[0..<active].shuffle(using: &rng)
-                var high = -Float.infinity
-                var low = Float.infinity
-                w.withUnsafeMutableBufferPointer { wp in
-                    var s = 0
-                    while s < active {
-                        let i = order[s]
-                        let y: Float = labels[i] == c ? 1 : -1
-                        let xi = x[i]
-                        var score = b
-                        xi.columns.withUnsafeBufferPointer { cols in
-                            xi.values.withUnsafeBufferPointer { vals in
-                                for j in 0..<cols.count { score += wp[Int(cols[j])] * vals[j] }
-                            }
+        var b: Float = 0
+        // Shrinking, as liblinear: an example at zero whose gradient is past the last pass's
+        // largest is left out until the rest have converged, then all are checked once more.
+        var active = m
+        var highBefore = Float.infinity
+        for _ in 0..<Self.svmIterations {
+            order[0..<active].shuffle(using: &rng)
+            var high = -Float.infinity
+            var low = Float.infinity
+            w.withUnsafeMutableBufferPointer { wp in
+                var s = 0
+                while s < active {
+                    let i = order[s]
+                    let y: Float = labels[i] == c ? 1 : -1
+                    let xi = x[i]
+                    let score = xi.dot(UnsafeBufferPointer(wp), from: b)
+                    let g = y * score - 1 + diagonal[i] * alpha[i]
+                    var projected = g
+                    if alpha[i] == 0 {
+                        if g > highBefore {
+                            active -= 1
+                            order.swapAt(s, active)
+                            continue
                         }
-                        let g = y * score - 1 + diagonal[i] * alpha[i]
-                        var projected = g
-                        if alpha[i] == 0 {
-                            if g > highBefore {
-                                active -= 1
-                                order.swapAt(s, active)
-                                continue
-                            }
-                            projected = min(g, 0)
-                        }
-                        s += 1
-                        high = max(high, projected)
-                        low = min(low, projected)
-                        guard abs(projected) > 1e-12 else { continue }
-                        let old = alpha[i]
-                        alpha[i] = max(old - g / q[i], 0)
-                        let d = (alpha[i] - old) * y
-                        xi.columns.withUnsafeBufferPointer { cols in
-                            xi.values.withUnsafeBufferPointer { vals in
-                                for j in 0..<cols.count { wp[Int(cols[j])] += d * vals[j] }
-                            }
-                        }
-                        b += d
+                        projected = min(g, 0)
                     }
+                    s += 1
+                    high = max(high, projected)
+                    low = min(low, projected)
+                    guard abs(projected) > 1e-12 else { continue }
+                    let old = alpha[i]
+                    alpha[i] = max(old - g / q[i], 0)
+                    let d = (alpha[i] - old) * y
+                    xi.add(d, to: wp)
+                    b += d
                 }
-                if high - low < Self.svmTolerance {
-                    if active == m { break }
-                    active = m
-                    highBefore = .infinity
-                    continue
-                }
-                highBefore = high > 0 ? high : .infinity
             }
-            return (w, b)
+            if high - low < Self.svmTolerance {
+                if active == m { break }
+                active = m
+                highBefore = .infinity
+                continue
+            }
+            highBefore = high > 0 ? high : .infinity
         }
+        return (w, b)
     }
 
     /// The SVM stops when the projected gradients span less than this, or after so many passes.

@@ -30,11 +30,8 @@ struct HandlingReport {
 
     /// Every month from the first to the last, those without orders included.
     var months: [String] {
-        let present = Set(rows.map(\.month).filter { !$0.isEmpty })
-        guard let first = present.min(), let last = present.max() else { return [] }
-        var out = [last]
-        while let m = out.last, m > first { out.append(Self.previous(m)) }
-        return out.reversed()
+        let present = rows.map(\.month).filter { !$0.isEmpty }
+        return PeriodCube.months(from: present.min() ?? "", to: present.max() ?? "")
     }
 
     func row(_ scope: Scope, _ name: String, _ month: String) -> Row? {
@@ -43,8 +40,7 @@ struct HandlingReport {
 
     /// The calendar month before `month` (`2021-03` → `2021-02`).
     static func previous(_ month: String) -> String {
-        guard let y = Int(month.prefix(4)), let m = Int(month.suffix(2)) else { return "" }
-        return LocalDateTime(year: m == 1 ? y - 1 : y, month: m == 1 ? 12 : m - 1, day: 1).monthKey
+        Period.containing(month: month, kind: .month)?.previous.key ?? ""
     }
 
     static func percent(_ v: Double?) -> String { v.map { Format.percent($0) } ?? "—" }

@@ -75,11 +75,10 @@ extension Report {
             cards.append(("最多的诉求", h(top.category), "\(top.n.grouped) 件，占 \(Format.percent(top.share))"))
         }
         cards.append(("覆盖范围", "\(knownStreets) 个街道", "\(knownCommunities) 个社区有工单"))
-        if population > 0 {
-            let located = areas.filter { $0.population != nil }.reduce(0) { $0 + $1.n }
+        if let rate = districtPer10k() {
             cards.append(
                 (
-                    "每万人工单", Format.fixed(Double(located) * 10_000 / Double(population), places: 1),
+                    "每万人工单", Format.fixed(rate, places: 1),
                     "按常住人口 \(population.grouped) 人计"
                 ))
         }

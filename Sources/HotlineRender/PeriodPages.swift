@@ -62,15 +62,11 @@ extension Report {
                     "\((now[.category(top)] ?? 0).grouped) 件，占 \(Format.percent(Double(now[.category(top)] ?? 0) / Double(n)))"
                 ))
         }
-        let population = summary.int(.population)
-        if population > 0 {
-            let located = areas.filter { $0.population != nil }.reduce(0) {
-                $0 + (now[.community($1.street, $1.community)] ?? 0)
-            }
+        if let rate = districtPer10k({ now[.community($0.street, $0.community)] ?? 0 }) {
             cards.append(
                 (
-                    "每万人工单", Format.fixed(Double(located) * 10_000 / Double(population), places: 1),
-                    "本期，按常住人口 \(population.grouped) 人计"
+                    "每万人工单", Format.fixed(rate, places: 1),
+                    "本期，按常住人口 \(summary.int(.population).grouped) 人计"
                 ))
         }
         if isIndex {

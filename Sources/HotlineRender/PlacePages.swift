@@ -65,9 +65,7 @@ extension Report {
                 ("\(p.label)工单", "\(a.grouped) 件", against(p.previous, "环比") + " · " + against(p.yearBefore, "同比")))
         }
         if let per10k = all?.per10k {
-            let population = summary.int(.population)
-            let located = areas.filter { $0.population != nil }.reduce(0) { $0 + $1.n }
-            let district = population > 0 ? Format.fixed(Double(located) * 10_000 / Double(population), places: 1) : "—"
+            let district = districtPer10k().map { Format.fixed($0, places: 1) } ?? "—"
             cards.append(
                 ("每万人工单", Format.fixed(per10k, places: 1), "全区 \(district) · 常住人口 \((all?.population ?? 0).grouped) 人"))
         }
@@ -107,7 +105,9 @@ extension Report {
         }
         if community == nil { html += communityRates(street) }
         html += candidatesSection { c in
-            c.streets.contains(street) && (community == nil || c.communities.contains(community!))
+            // The lists are joined with 、; a name is matched whole, never as part of another.
+            c.streets.split(separator: "、").contains { $0 == street }
+                && (community.map { name in c.communities.split(separator: "、").contains { $0 == name } } ?? true)
         }
         html += supervisionSection(
             community.map { SupervisionIndex.communityKey(street, $0) } ?? SupervisionIndex.streetKey(street))

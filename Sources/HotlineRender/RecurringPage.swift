@@ -38,25 +38,15 @@ struct RecurringReport {
             if c.status != .quiet { levelCounts[c.level, default: 0] += 1 }
         }
         var current = all.prefix(shown).map { Candidate(record: $0) }
-        for i in current.indices { try timeline(&current[i], db: db) }
+        var evidence: [String: [EvidenceOrder]] = [:]
+        for i in current.indices { evidence[current[i].record.id] = try readEvidence(&current[i], db: db) }
         var report = RecurringReport(
             ran: try EscalationCandidates.detectRan(store), dataEnd: try EscalationCandidates.dataEnd(store) ?? "",
             current: current, gone: try EscalationCandidates.gone(db, limit: shown), currentCount: all.count,
             goneCount: try EscalationCandidates.count(db, detected: false), statusCounts: statusCounts,
             levelCounts: levelCounts, definitions: try EscalationCandidates.definitions(store))
         report.open = all
-        for c in report.current {
-            var rows: [EvidenceOrder] = []
-            try EscalationCandidates.forEachEvidence(
-                db, candidate: c.record.id,
-                columns: [
-                    .id, .receivedAt, .street, .community, .address, .title, .content, .unit, .status, .satisfaction,
-                ]
-            ) { e in
-                if rows.count < evidenceShown { rows.append(e) }
-            }
-            report.evidence[c.record.id] = rows
-        }
+        report.evidence = evidence
         return report
     }
 
@@ -106,19 +96,30 @@ struct RecurringReport {
         }
     }
 
-    /// Counts the candidate's orders in at most 26 equal buckets (a week each when the span allows).
-    private static func timeline(_ c: inout Candidate, db: Database) throws {
-        guard let first = LocalDateTime.stored(c.record.firstSeen), let last = LocalDateTime.stored(c.record.lastSeen)
-        else { return }
-        let span = last.dayNumber - first.dayNumber + 1
-        c.bucketDays = max(7, (span + 25) / 26)
-        var buckets = [Int](repeating: 0, count: (span + c.bucketDays - 1) / c.bucketDays)
-        for text in try EscalationCandidates.evidenceDays(db, id: c.record.id) {
-            guard let day = LocalDateTime.stored(text) else { continue }
-            let i = (day.dayNumber - first.dayNumber) / c.bucketDays
-            if buckets.indices.contains(i) { buckets[i] += 1 }
+    /// Reads the candidate's evidence once: every order counted into its timeline (at most 26 equal
+    /// buckets, a week each when the span allows), the first `evidenceShown` kept for its page.
+    private static func readEvidence(_ c: inout Candidate, db: Database) throws -> [EvidenceOrder] {
+        let first = LocalDateTime.stored(c.record.firstSeen)
+        let last = LocalDateTime.stored(c.record.lastSeen)
+        var buckets: [Int] = []
+        if let first, let last {
+            let span = last.dayNumber - first.dayNumber + 1
+            c.bucketDays = max(7, (span + 25) / 26)
+            buckets = [Int](repeating: 0, count: (span + c.bucketDays - 1) / c.bucketDays)
+        }
+        var kept: [EvidenceOrder] = []
+        try EscalationCandidates.forEachEvidence(
+            db, candidate: c.record.id,
+            columns: [.id, .receivedAt, .street, .community, .address, .title, .content, .unit, .status, .satisfaction]
+        ) { e in
+            if kept.count < evidenceShown { kept.append(e) }
+            if let first, let day = LocalDateTime.stored(e.order.receivedAt) {
+                let i = (day.dayNumber - first.dayNumber) / c.bucketDays
+                if buckets.indices.contains(i) { buckets[i] += 1 }
+            }
         }
         c.timeline = buckets
+        return kept
     }
 
     // MARK: Page

@@ -29,6 +29,15 @@ struct Report {
     var supervision = SupervisionIndex()
 
     var total: Int { summary.int(.orders) }
+
+    /// The district's orders per 10,000 residents, counting only communities whose population is
+    /// known; `count` gives a community's orders (all time by default). Nil without population data.
+    func districtPer10k(_ count: ((AreaFigures) -> Int)? = nil) -> Double? {
+        let population = summary.int(.population)
+        guard population > 0 else { return nil }
+        let located = areas.filter { $0.population != nil }.reduce(0) { $0 + (count?($1) ?? $1.n) }
+        return Double(located) * 10_000 / Double(population)
+    }
     var title: String { summary[.pipeline] ?? "12345 热线工单分析" }
 
     static func load(from store: Store, settings: ReportSettings = ReportSettings()) throws -> Report {

@@ -119,6 +119,16 @@ public enum Staleness: Sendable, Equatable {
     case inputsChanged([TableName])
     /// Its settings or the files they name changed since its last successful run.
     case settingsChanged
+
+    /// Why the stage is not current, in words (`orders changed since`); nil when it is current.
+    public var reason: String? {
+        switch self {
+        case .current: nil
+        case .neverRan: "never run"
+        case .inputsChanged(let tables): "\(tables.map(\.rawValue).joined(separator: ", ")) changed since"
+        case .settingsChanged: "its settings or files changed since"
+        }
+    }
 }
 
 extension Store {

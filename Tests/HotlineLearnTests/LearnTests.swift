@@ -34,7 +34,7 @@ func toyExamples() -> [Example] {
         #expect(grams.count == 3 + 2 + 1)
         #expect(grams.allSatisfy { $0.column >= 0 && $0.column < 4096 })
         // Counting hashes the same columns as the grams themselves.
-        let counted = f.counts(title: "", body: "很吵啊很吵")
+        let counted = f.blockCounts(title: "", body: "很吵啊很吵")[0]
         var expected: [Int: Float] = [:]
         for g in f.grams("很吵啊很吵") { expected[g.column, default: 0] += 1 }
         #expect(counted.map(\.0) == expected.keys.sorted())
