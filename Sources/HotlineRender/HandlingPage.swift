@@ -105,7 +105,7 @@ struct HandlingReport {
     func page(name: String) -> String {
         var html = Report.pageStart(
             title: "\(h(name)) · 办理情况", heading: "\(h(name)) · 办理情况",
-            subtitle: "接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单 · " + Report.nav("handling.html"))
+            subtitle: "接、转、办、访、督、考：各承办单位和街道的办理情况、排名与督办清单", current: "handling.html")
         html += ranking(.unit, title: "承办单位排名", label: "承办单位", csv: "handling_units.csv")
         html += ranking(.street, title: "街道排名", label: "街道", csv: "handling_streets.csv")
         html += trend()

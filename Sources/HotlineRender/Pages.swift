@@ -91,8 +91,8 @@ extension Report {
         var html = Self.pageStart(
             title: "\(h(name)) · 全部时期", heading: "\(h(name)) · 全部时期",
             subtitle:
-                "12345 政务服务便民热线工单分析 · 统计期间 \(first.isEmpty ? "无数据" : "\(first) 至 \(last)") · 生成于 \(h(summary[.generatedAt] ?? "")) · "
-                + Self.nav("all.html"))
+                "12345 政务服务便民热线工单分析 · 统计期间 \(first.isEmpty ? "无数据" : "\(first) 至 \(last)") · 生成于 \(h(summary[.generatedAt] ?? ""))",
+            current: "all.html")
         html += """
             <section class="cards">
 
@@ -183,8 +183,9 @@ extension Report {
         return html + "</tbody></table></section>\n" + rejectSection
     }
 
-    /// The start of a page: document head with the shared style, and the header. Arguments are HTML.
-    static func pageStart(title: String, heading: String, subtitle: String) -> String {
+    /// The start of a page: document head with the shared style, and the header with the links to
+    /// the main pages (`current` is the page itself, not linked). Arguments are HTML.
+    static func pageStart(title: String, heading: String, subtitle: String, current: String = "") -> String {
         """
         <!doctype html>
         <html lang="zh-CN">
@@ -196,7 +197,7 @@ extension Report {
         </head>
         <body>
         <header><h1>\(heading)</h1>
-        <p>\(subtitle)</p></header>
+        <p>\(subtitle)</p>\(nav(current))</header>
 
         """
     }
@@ -210,7 +211,7 @@ extension Report {
         .chart{width:100%;max-width:900px;height:auto;font-size:13px}.chart .bar{fill:#c2410c}.chart .value{fill:#52606d;font-size:12px}.chart .axis{stroke:#9aa5b1}.chart .grid{stroke:#e4e7eb}.spark .bar{fill:#c2410c}
         table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0}th,td{border-bottom:1px solid #e4e7eb;padding:5px 8px;text-align:left}
         th{background:#f5f7fa}td.num{text-align:right;font-variant-numeric:tabular-nums}tr.street td{font-weight:bold;background:#fafafa}
-        table.narrow{width:auto}td:first-child,th:first-child{white-space:nowrap}.note{color:#52606d;font-size:14px}.dl{font-size:14px}footer{margin-top:36px;color:#7b8794;font-size:13px}
+        table.narrow{width:auto}td:first-child,th:first-child{white-space:nowrap}.note{color:#52606d;font-size:14px}.nowrap{white-space:nowrap}.dl{font-size:14px}footer{margin-top:36px;color:#7b8794;font-size:13px}
         nav{font-size:15px;line-height:2}nav .here{font-weight:bold}a{color:#1d4ed8}.wide{overflow-x:auto;max-width:100%}th{white-space:nowrap}
         @media (max-width:640px){body{padding:0 10px 30px}h1{font-size:21px}h2{font-size:18px}.card{flex:1 1 140px}.card .v{font-size:20px}
         table{font-size:13px}th,td{padding:4px 5px}.chart{min-width:560px}#candidates{min-width:980px}}

@@ -19,7 +19,7 @@ extension Report {
     func indexPage() -> String {
         guard let asOf else {
             return Self.pageStart(
-                title: "\(h(title)) · 工单分析", heading: h(title), subtitle: "暂无工单数据 · " + Self.nav("index.html"))
+                title: "\(h(title)) · 工单分析", heading: h(title), subtitle: "暂无工单数据", current: "index.html")
                 + "</body>\n</html>\n"
         }
         return periodPage(asOf, isIndex: true)
@@ -38,10 +38,10 @@ extension Report {
         var subtitle =
             "统计期间 \(p.firstDay) 至 \(partial ? lastDay : p.lastDay)"
             + (partial ? "（本\(unit)尚未结束，数据截至 \(lastDay)）" : "")
-            + " · 生成于 \(h(summary[.generatedAt] ?? "")) · "
-        subtitle += Self.nav(isIndex ? "index.html" : "")
+            + " · 生成于 \(h(summary[.generatedAt] ?? ""))"
         var html = Self.pageStart(
-            title: "\(h(title)) · \(p.label)报告", heading: "\(h(title)) · \(p.label)报告", subtitle: subtitle)
+            title: "\(h(title)) · \(p.label)报告", heading: "\(h(title)) · \(p.label)报告", subtitle: subtitle,
+            current: isIndex ? "index.html" : "")
         var cards: [(String, String, String)] = [
             ("本期工单", "\(n.grouped) 件", "\(p.label)受理"),
             (
@@ -157,7 +157,7 @@ extension Report {
     func archivePage() -> String {
         var html = Self.pageStart(
             title: "\(h(title)) · 历期报告", heading: "\(h(title)) · 历期报告",
-            subtitle: "每\(settings.kind.label)一份报告，发布后保持不变的位置 · " + Self.nav("periods.html"))
+            subtitle: "每\(settings.kind.label)一份报告，发布后保持不变的位置", current: "periods.html")
         html += "<section><h2>历期报告</h2>\n"
         guard !periods.isEmpty else { return html + "<p>暂无数据</p></section>\n</body>\n</html>\n" }
         html += "<table><thead><tr><th>期间</th><th>工单数</th><th>环比</th><th>同比</th><th>下载</th></tr></thead><tbody>\n"

@@ -48,7 +48,7 @@ extension Report {
         let slice = community.map { Slice.community(street, $0) } ?? .street(street)
         var html = Self.pageStart(
             title: "\(h(name)) · \(h(title))", heading: h(name),
-            subtitle: "\(community == nil ? "街道" : "社区")报告 · \(h(title)) · " + Self.nav())
+            subtitle: "\(community == nil ? "街道" : "社区")报告 · \(h(title))")
         let all =
             community.map { c in areas.first { $0.street == street && $0.community == c } }
             ?? streets.first { $0.street == street }
@@ -205,7 +205,7 @@ extension Report {
     /// A unit's page: its monthly scorecard, and its overdue and supervised orders.
     func unitPage(_ name: String) -> String {
         var html = Self.pageStart(
-            title: "\(h(name)) · \(h(title))", heading: h(name), subtitle: "承办单位 · \(h(title)) · " + Self.nav())
+            title: "\(h(name)) · \(h(title))", heading: h(name), subtitle: "承办单位 · \(h(title))")
         if let all = handling.period(.unit).first(where: { $0.name == name }) {
             html += Self.cards([
                 ("全部时期工单", "\(all.n.grouped) 件", "排名 \(all.rank.map(String.init) ?? "不排名")"),

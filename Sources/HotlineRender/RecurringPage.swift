@@ -63,7 +63,7 @@ struct RecurringReport {
             let c = candidate.record
             var html = Report.pageStart(
                 title: "\(h(c.id)) · \(h(name))", heading: "\(h(c.id)) · \(h(c.category))",
-                subtitle: "提级处理候选的依据工单 · " + Report.nav())
+                subtitle: "提级处理候选的依据工单")
             html += Report.cards([
                 ("建议层级", h(c.level.label), h(c.levelReason)),
                 ("工单", "\(c.orders.grouped) 件", "来电人 \(c.callers.grouped) 人"),
@@ -129,7 +129,7 @@ struct RecurringReport {
             title: "\(h(name)) · 提级处理候选", heading: "\(h(name)) · 提级处理候选问题",
             subtitle:
                 "反复出现、需要从个案办理提级为源头治理的问题（“对同类、共性诉求进行提级处理”）"
-                + (dataEnd.isEmpty ? "" : " · 数据截至 \(h(dataEnd))") + " · " + Report.nav("recurring.html"))
+                + (dataEnd.isEmpty ? "" : " · 数据截至 \(h(dataEnd))"), current: "recurring.html")
         guard ran else {
             return html
                 + "<section><p>尚未运行检测（hotline detect），暂无候选问题。</p></section>\n</body>\n</html>\n"
@@ -225,7 +225,7 @@ struct RecurringReport {
         func day(_ offset: Int) -> String {
             guard let first else { return "" }
             let d = LocalDateTime(dayNumber: first.dayNumber + offset, seconds: 0)
-            return "\(d.month)月\(d.day)日"
+            return "\(d.month)/\(d.day)"
         }
         for (i, n) in c.timeline.enumerated() {
             let hgt = n == 0 ? 0 : max(1, n * height / maxN)
@@ -233,8 +233,8 @@ struct RecurringReport {
             svg +=
                 "<rect x=\"\(i * (barWidth + 1))\" y=\"\(height - hgt)\" width=\"\(barWidth)\" height=\"\(hgt)\" class=\"bar\"><title>\(day(from))–\(day(from + c.bucketDays - 1))：\(n) 件</title></rect>"
         }
-        let last = LocalDateTime.stored(c.record.lastSeen).map { "\($0.month)月\($0.day)日" } ?? ""
-        return svg + "</svg><div class=\"note\">\(day(0)) 至 \(last)，每格 \(c.bucketDays) 天</div>"
+        let last = LocalDateTime.stored(c.record.lastSeen).map { "\($0.month)/\($0.day)" } ?? ""
+        return svg + "</svg><div class=\"note nowrap\">\(day(0))–\(last)<br>每格 \(c.bucketDays) 天</div>"
     }
 
     /// Drop-downs that narrow the list by street, level and status: inline script, and the page is
