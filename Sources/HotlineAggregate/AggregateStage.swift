@@ -16,6 +16,11 @@ public enum AggregateSettings {
 /// Orders with no street or community are counted under 未注明. An order whose community the
 /// reference table places in exactly one street gets that street when the export left it out.
 /// Months between the first and the last with no orders are kept with a count of 0.
+///
+/// Each month's share of every figure is kept, so a night reads only the orders of the months that
+/// the orders ingest wrote or classify reclassified since the last run belong (or belonged) to;
+/// the reported tables are then made from every month's share. Its settings changing, orders
+/// removed or `--full` count every month again.
 public struct AggregateStage: Stage {
     public static let name = StageName.aggregate
     public static let reads: [TableName] = [.orders, .classified, .sources, .rejects]
@@ -30,6 +35,8 @@ public struct AggregateStage: Stage {
     public let reference: [CommunityInfo]
     public let fallback: String
     public let fingerprint: String
+    /// Count every month again, not only those with orders written since the last run.
+    public var full = false
 
     /// Reads the settings, the holiday list and the community table; a bad community row is
     /// reported and skipped.
@@ -45,10 +52,12 @@ public struct AggregateStage: Stage {
         }
         self.reference = reference
         fingerprint = Self.fingerprint(of: config)
+        full = paths.full
     }
 
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let db = store.db
+        let months = try Log.timed("aggregate.months") { try touchedMonths(store) }
         try db.execute(
             """
             DELETE FROM communities; DELETE FROM agg_summary; DELETE FROM agg_category; DELETE FROM agg_month;
@@ -64,8 +73,14 @@ public struct AggregateStage: Stage {
             try insertCommunity.run()
         }
 
-        var cube = Cube()
-        try Handling(db: db, settings: handling).run { cube.add($0) }
+        var recounted = Cube()
+        try Log.timed("aggregate.forget") {
+            try Handling.forget(months: months, in: db)
+            try Cube.forget(months: months, in: db)
+        }
+        try Handling(db: db, settings: handling).run(months: months) { recounted.add($0) }
+        try recounted.save(in: db)
+        let cube = try Cube(db)
         let total = cube.total
         if cube.unclassified > 0 {
             Log.warning(
@@ -93,14 +108,49 @@ public struct AggregateStage: Stage {
         try writeMonthAreas(db, cube: cube)
         try writeSummary(
             db, total: total, unclassified: cube.unclassified, manualReason: try Classifications.manualReason(store))
+        let scope = months.map { "\(recounted.total.grouped) orders of \($0.count) months recounted; " } ?? ""
         return StageCounts(
-            rowsIn: total, rowsOut: total,
-            message: "\(cube.categoryCount) categories, \(areas.count) street/community pairs")
+            rowsIn: recounted.total, rowsOut: total,
+            message: scope + "\(cube.categoryCount) categories, \(areas.count) street/community pairs")
+    }
+
+    /// The months to count again: nil for every month (first run, settings changed, orders removed,
+    /// `--full`), else those of the orders written or reclassified since the last run, old and new.
+    /// Brings `agg_order_month` up to date.
+    private func touchedMonths(_ store: Store) throws -> [String]? {
+        let db = store.db
+        switch try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
+        case .everything(let reason):
+            if try store.lastSuccessfulRun(of: Self.name) != nil { Log.info("aggregate: every month, as \(reason)") }
+            try db.execute("DELETE FROM agg_order_month; " + Self.keepOrderMonths(where: ""))
+            return nil
+        case .changedSince(let run):
+            let months = try db.texts(
+                """
+                SELECT month FROM orders WHERE run_id > ?1
+                UNION SELECT m.month FROM agg_order_month m JOIN orders o ON o.seq = m.seq WHERE o.run_id > ?1
+                UNION SELECT m.month FROM agg_order_month m JOIN classified c ON c.order_seq = m.seq WHERE c.run_id > ?1
+                ORDER BY 1
+                """, [run])
+            try db.execute(Self.keepOrderMonths(where: "WHERE run_id > ?"), [run])
+            return months
+        }
+    }
+
+    /// Keeps each order's month, caller and what makes it a possible escalation, for the orders
+    /// `condition` selects.
+    static func keepOrderMonths(where condition: String) -> String {
+        """
+        INSERT OR REPLACE INTO agg_order_month(seq, month, caller_key, unsatisfied_close, reopened)
+        SELECT seq, month, caller_key, coalesce(\(Orders.isUnsatisfiedClose), 0), coalesce(reopened, 0) = 1
+        FROM orders \(condition)
+        """
     }
 
     /// Orders counted by month, place and category, fed row by row by the handling scan.
     ///
     /// Its size is bounded by months × communities × categories, whatever the number of orders.
+    /// `agg_cube` keeps it (places left out as ''), `agg_parent` the first parent seen per month.
     struct Cube {
         struct Key: Hashable {
             var month: String
@@ -111,8 +161,55 @@ public struct AggregateStage: Stage {
 
         var counts: [Key: Int] = [:]
         var parents: [String: String] = [:]
+        /// Per month and category: the first order (by seq) with a parent, and that parent.
+        var firstParents: [String: [String: (seq: Int, parent: String)]] = [:]
         var total = 0
         var unclassified = 0
+
+        init() {}
+
+        /// Every month's counts as `agg_cube` and `agg_parent` keep them.
+        init(_ db: Database) throws {
+            try db.forEach(
+                CubeRow.self, "SELECT month, street, community, category, n FROM agg_cube ORDER BY 1, 2, 3, 4"
+            ) { r in
+                let key = Key(
+                    month: r.month, street: r.street.isEmpty ? nil : r.street,
+                    community: r.community.isEmpty ? nil : r.community, category: r.category)
+                counts[key, default: 0] += r.n
+                total += r.n
+                if r.category == AggregateStage.unclassified { unclassified += r.n }
+            }
+            var first: [String: Int] = [:]
+            try db.forEach(
+                ParentRow.self, "SELECT category, seq, parent FROM agg_parent ORDER BY category, seq"
+            ) { r in
+                guard first[r.category] == nil else { return }
+                first[r.category] = r.seq
+                parents[r.category] = r.parent
+            }
+        }
+
+        /// Removes the counts of `months` (of every month when nil) before they are counted again.
+        static func forget(months: [String]?, in db: Database) throws {
+            guard let months else { return try db.execute("DELETE FROM agg_cube; DELETE FROM agg_parent") }
+            let list = Handling.placeholders(months.count)
+            try db.execute("DELETE FROM agg_cube WHERE month IN (\(list))", months)
+            try db.execute("DELETE FROM agg_parent WHERE month IN (\(list))", months)
+        }
+
+        /// Adds these counts to `agg_cube` and `agg_parent`.
+        func save(in db: Database) throws {
+            let insert = try db.prepare(
+                "INSERT INTO agg_cube(month, street, community, category, n) VALUES(?, ?, ?, ?, ?)")
+            for (key, n) in counts {
+                try insert.run([key.month, key.street ?? "", key.community ?? "", key.category, n])
+            }
+            let parent = try db.prepare("INSERT INTO agg_parent(month, category, seq, parent) VALUES(?, ?, ?, ?)")
+            for (month, categories) in firstParents {
+                for (category, p) in categories { try parent.run([month, category, p.seq, p.parent]) }
+            }
+        }
 
         /// Counts one order of the handling scan.
         mutating func add(_ row: ClassifiedOrder) {
@@ -123,8 +220,10 @@ public struct AggregateStage: Stage {
                 month: row.order.month, street: street, community: community, category: row.categoryOrUnclassified)
             counts[key, default: 0] += 1
             total += 1
-            if let category = row.category, parents[category] == nil, let parent = row.parent {
-                parents[category] = parent
+            if let category = row.category, let parent = row.parent,
+                firstParents[row.order.month]?[category] == nil
+            {
+                firstParents[row.order.month, default: [:]][category] = (row.order.seq, parent)
             }
         }
 
@@ -269,7 +368,7 @@ public struct AggregateStage: Stage {
             try insert.set(.value, value ?? "")
             try insert.run()
         }
-        let span = try Orders.span(db)
+        let span = try Handling.span(db)
         let values: [(SummaryKey, String?)] = [
             (.pipeline, name),
             (.orders, String(total)),
@@ -295,4 +394,36 @@ public struct AggregateStage: Stage {
 /// The columns of `communities`.
 enum CommunityColumn: Int, ColumnSet {
     case street, community, population, gridWorkers
+}
+
+/// One row of `agg_cube`.
+struct CubeRow: FetchableRecord {
+    enum Column: Int, ColumnSet { case month, street, community, category, n }
+    var month: String
+    var street: String
+    var community: String
+    var category: String
+    var n: Int
+
+    init(_ row: RowReader<Column>) {
+        month = row.string(.month)
+        street = row.string(.street)
+        community = row.string(.community)
+        category = row.string(.category)
+        n = row.int(.n)
+    }
+}
+
+/// One row of `agg_parent`.
+struct ParentRow: FetchableRecord {
+    enum Column: Int, ColumnSet { case category, seq, parent }
+    var category: String
+    var seq: Int
+    var parent: String
+
+    init(_ row: RowReader<Column>) {
+        category = row.string(.category)
+        seq = row.int(.seq)
+        parent = row.string(.parent)
+    }
 }

@@ -17,11 +17,18 @@ extension TableName {
     public static let aggEscalation = TableName("agg_escalation")
     public static let aggQuality = TableName("agg_quality")
 
+    /// What each month contributed, kept so a night recounts only the months its orders touch.
+    public static let aggMonthState: [TableName] = [
+        "agg_order_month", "agg_cube", "agg_parent", "agg_handling_month", "agg_open", "agg_quality_month",
+        "agg_month_span",
+    ].map { TableName($0) }
+
     /// Every table the aggregate stage writes.
-    public static let aggregates: [TableName] = [
-        .communities, .aggSummary, .aggCategory, .aggMonth, .aggMonthCategory, .aggStreet, .aggArea,
-        .aggAreaCategory, .aggHandling, .aggSupervision, .aggEscalation, .aggQuality, .aggMonthAreaCategory,
-    ]
+    public static let aggregates: [TableName] =
+        [
+            .communities, .aggSummary, .aggCategory, .aggMonth, .aggMonthCategory, .aggStreet, .aggArea,
+            .aggAreaCategory, .aggHandling, .aggSupervision, .aggEscalation, .aggQuality, .aggMonthAreaCategory,
+        ] + aggMonthState
 }
 
 enum AggregateSchema {
@@ -111,6 +118,39 @@ enum AggregateSchema {
                 CREATE TABLE agg_month_area_category(
                     month TEXT NOT NULL, street TEXT NOT NULL, community TEXT NOT NULL, category TEXT NOT NULL,
                     n INTEGER NOT NULL, PRIMARY KEY(month, street, community, category));
+                """),
+        // Each month's share of every figure, so that a night recounts only the months it touches.
+        // Places left out by the export are '' here; histograms are `bucket:count` lists.
+        Migration(
+            "aggregate.5-month-state",
+            sql: """
+                CREATE TABLE agg_order_month(
+                    seq INTEGER PRIMARY KEY, month TEXT NOT NULL, caller_key TEXT, unsatisfied_close INTEGER NOT NULL,
+                    reopened INTEGER NOT NULL);
+                CREATE INDEX agg_order_month_by_month ON agg_order_month(month, seq);
+                CREATE INDEX agg_order_month_by_caller ON agg_order_month(caller_key, unsatisfied_close)
+                    WHERE caller_key IS NOT NULL;
+                CREATE TABLE agg_cube(
+                    month TEXT NOT NULL, street TEXT NOT NULL, community TEXT NOT NULL, category TEXT NOT NULL,
+                    n INTEGER NOT NULL, PRIMARY KEY(month, street, community, category));
+                CREATE TABLE agg_parent(
+                    month TEXT NOT NULL, category TEXT NOT NULL, seq INTEGER NOT NULL, parent TEXT NOT NULL,
+                    PRIMARY KEY(month, category));
+                CREATE TABLE agg_handling_month(
+                    scope TEXT NOT NULL, name TEXT NOT NULL, month TEXT NOT NULL, n INTEGER NOT NULL,
+                    closed INTEGER NOT NULL, on_time INTEGER NOT NULL, on_time_base INTEGER NOT NULL,
+                    valid_callbacks INTEGER NOT NULL, responded INTEGER NOT NULL, resolved INTEGER NOT NULL,
+                    satisfied REAL NOT NULL, histogram TEXT NOT NULL, PRIMARY KEY(scope, name, month));
+                CREATE TABLE agg_open(
+                    seq INTEGER PRIMARY KEY, month TEXT NOT NULL, order_id TEXT NOT NULL, unit TEXT NOT NULL,
+                    street TEXT NOT NULL, community TEXT NOT NULL, category TEXT NOT NULL, received_at TEXT NOT NULL,
+                    deadline INTEGER NOT NULL, satisfaction TEXT);
+                CREATE INDEX agg_open_by_month ON agg_open(month);
+                CREATE TABLE agg_quality_month(
+                    issue TEXT NOT NULL, month TEXT NOT NULL, n INTEGER NOT NULL, examples TEXT NOT NULL,
+                    PRIMARY KEY(issue, month));
+                CREATE TABLE agg_month_span(
+                    month TEXT PRIMARY KEY, first TEXT, last TEXT, last_closed TEXT);
                 """),
     ]
 }

@@ -31,17 +31,25 @@ struct Escalations {
             .id, .unit, .street, .receivedAt, .status, .satisfaction, .closedAt, .reopened, .reopenedAfter, .callerKey,
         ]
         // Reopened after an unsatisfied close, and not closed satisfied since.
-        try Classifications.forEachOrder(db, columns: columns, where: "o.reopened = 1") { o in
+        try Classifications.forEachOrder(
+            db, columns: columns, where: "o.seq IN (SELECT seq FROM agg_order_month WHERE reopened = 1)"
+        ) { o in
             let order = o.order
             guard Rules.isNotSatisfied(order.reopenedAfter) else { return }
             guard !Rules.isClosed(order.status) || Rules.isNotSatisfied(order.satisfaction) else { return }
             try add(o, .reopened, earlier: [], received: order.receivedAt, status: order.status)
         }
-        // Only a caller with an unsatisfied close can recall: read just their orders, by caller and matter.
+        // Only a caller with an unsatisfied close and another order can recall: read just their
+        // orders, by caller and matter.
         var group = ""
         var earlier: [(id: String, day: Int)] = []
         try Classifications.forEachOrder(
-            db, columns: columns, where: "o.caller_key IN (\(Orders.callersWithUnsatisfiedClose))",
+            db, columns: columns,
+            where: """
+                o.seq IN (SELECT seq FROM agg_order_month WHERE caller_key IN (
+                    SELECT caller_key FROM agg_order_month WHERE caller_key IS NOT NULL GROUP BY caller_key
+                    HAVING count(*) > 1 AND max(unsatisfied_close) = 1))
+                """,
             orderBy: "o.caller_key, c.category, o.received_at, o.id"
         ) { o in
             let order = o.order

@@ -8,17 +8,23 @@ import HotlineStore
 ///
 /// Orders whose data lies (closed before received, closed without a close time, deadlines of zero
 /// or absurd size) are counted in the data-quality table and kept out of what they would distort.
+///
+/// Each month's share is kept (`agg_handling_month`, `agg_open`, `agg_quality_month`,
+/// `agg_month_span`), so a run reads only the orders of the months it is given; the whole-period
+/// figures, what is overdue by the report date and the data-quality examples are then made from
+/// every month's share.
 struct Handling {
     let db: Database
     let settings: HandlingSettings
 
     /// The order columns the handling scan reads.
     static let columns: [OrderColumn] = [
-        .id, .unit, .street, .community, .kind, .receivedAt, .closedAt, .deadlineDays, .deadlineAt, .status,
+        .seq, .id, .unit, .street, .community, .kind, .receivedAt, .closedAt, .deadlineDays, .deadlineAt, .status,
         .satisfaction, .contacted, .resolved, .satisfiedFlag, .month,
     ]
 
-    private struct Tally {
+    /// One unit's or street's counts in one month or the period; additive over months.
+    struct Tally {
         var n = 0
         var closed = 0
         var onTime = 0
@@ -28,9 +34,29 @@ struct Handling {
         var responded = 0
         var resolved = 0
         var satisfied = 0.0
+
+        mutating func add(_ t: Tally) {
+            n += t.n
+            closed += t.closed
+            onTime += t.onTime
+            onTimeBase += t.onTimeBase
+            overdueOpen += t.overdueOpen
+            valid += t.valid
+            responded += t.responded
+            resolved += t.resolved
+            satisfied += t.satisfied
+        }
     }
 
-    private struct Key: Hashable {
+    struct Key: Hashable {
+        var scope: Scope
+        var name: String
+        /// `YYYY-MM`, or "" for the whole period.
+        var month: String
+    }
+
+    /// A scan key: names and months interned, so the per-order tallies hash small integers.
+    private struct ScanKey: Hashable {
         var scope: Scope
         var name: Int32
         var month: Int32
@@ -61,6 +87,11 @@ struct Handling {
             total += 1
         }
 
+        mutating func add(_ other: Histogram) {
+            for (bucket, n) in other.counts { counts[bucket, default: 0] += n }
+            total += other.total
+        }
+
         /// The nearest-rank percentile in hours, rounded down to 0.1 h: the ⌈p·n⌉-th smallest.
         func percentile(_ p: Double) -> Double? {
             guard total > 0 else { return nil }
@@ -72,36 +103,154 @@ struct Handling {
             }
             return nil
         }
+
+        /// `bucket:count,…` in bucket order, as `agg_handling_month` keeps it.
+        var stored: String {
+            counts.keys.sorted().map { "\($0):\(counts[$0]!)" }.joined(separator: ",")
+        }
+
+        /// The histogram `stored` wrote; unreadable pairs are skipped.
+        init(stored: String) {
+            var number: Int64 = 0
+            var bucket: Int32 = 0
+            for byte in stored.utf8 {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): number = number * 10 + Int64(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: ":"): (bucket, number) = (Int32(clamping: number), 0)
+                default:
+                    add(bucket: bucket, count: Int32(clamping: number))
+                    number = 0
+                }
+            }
+            if !stored.isEmpty { add(bucket: bucket, count: Int32(clamping: number)) }
+        }
+
+        init() {}
+
+        private mutating func add(bucket: Int32, count: Int32) {
+            counts[bucket, default: 0] += count
+            total += Int(count)
+        }
     }
 
-    /// Computes and writes the handling tables in one pass over the orders, handing each order to
-    /// `observe` too (the aggregate stage's other counts), so the store is read once.
-    func run(observe: (ClassifiedOrder) -> Void) throws {
-        try db.execute(
-            "DELETE FROM agg_handling; DELETE FROM agg_supervision; DELETE FROM agg_escalation; DELETE FROM agg_quality"
-        )
+    /// One month's data-quality findings: how many, and the first few orders by seq.
+    private struct Flagged {
+        var n = 0
+        var examples: [(seq: Int, id: String)] = []
+
+        mutating func add(seq: Int, id: String) {
+            n += 1
+            if examples.count < Handling.qualityExamples { examples.append((seq, id)) }
+        }
+    }
+
+    static let qualityExamples = 5
+
+    /// Recounts the months in `months` (every month when nil) from their orders, handing each order
+    /// to `observe` too (the aggregate stage's other counts), then writes the handling tables from
+    /// every month's share. The months' old shares must be gone (`forget`).
+    func run(months: [String]?, observe: (ClassifiedOrder) -> Void) throws {
+        try Log.timed("aggregate.scan") { try scan(months: months, observe: observe) }
         let now = try reportDate()
         var tallies: [Key: Tally] = [:]
         var histograms: [Key: Histogram] = [:]
-        var names = Names()
-        var months = Names()
-        let period = months.id("")
-        var quality: [QualityIssue: (n: Int, examples: [String])] = [:]
-        func flag(_ issue: QualityIssue, _ id: String) {
-            var q = quality[issue] ?? (0, [])
-            q.n += 1
-            if q.examples.count < 5 { q.examples.append(id) }
-            quality[issue] = q
+        try db.forEach(
+            MonthShare.self, "SELECT \(MonthShare.Column.list()) FROM agg_handling_month ORDER BY scope, name, month"
+        ) { share in
+            tallies[share.key] = share.tally
+            if !share.histogram.isEmpty { histograms[share.key] = Histogram(stored: share.histogram) }
         }
+        // What is overdue depends on the report date, which moves with the data: counted afresh.
+        try db.execute("DELETE FROM agg_supervision WHERE reason = ?", [SupervisionReason.overdue.rawValue])
         let supervision = try SupervisionWriter(db: db)
+        try db.forEach(OpenOrder.self, "SELECT \(OpenOrder.Column.list()) FROM agg_open ORDER BY seq") { o in
+            guard now.secondsSinceEpoch > o.deadline else { return }
+            for key in [
+                Key(scope: .unit, name: o.unit, month: o.month), Key(scope: .street, name: o.street, month: o.month),
+            ] {
+                tallies[key, default: Tally()].overdueOpen += 1
+            }
+            guard let received = LocalDateTime.stored(o.receivedAt) else { return }
+            let day = o.deadline.quotientAndRemainder(dividingBy: 86_400)
+            let deadline =
+                day.remainder >= 0
+                ? LocalDateTime(dayNumber: day.quotient, seconds: day.remainder)
+                : LocalDateTime(dayNumber: day.quotient - 1, seconds: day.remainder + 86_400)
+            try supervision.add(
+                SupervisionWriter.Entry(
+                    orderID: o.orderID, unit: o.unit, street: o.street, community: o.community, category: o.category,
+                    received: received, deadline: deadline),
+                reason: .overdue, days: Self.days(now.secondsSinceEpoch - o.deadline), satisfaction: o.satisfaction)
+        }
+        // Summed in month order, so the period's sums are the same whichever months were recounted.
+        for key in tallies.keys.sorted(by: {
+            ($0.scope.rawValue, $0.name, $0.month) < ($1.scope.rawValue, $1.name, $1.month)
+        }) {
+            let t = tallies[key]!
+            let period = Key(scope: key.scope, name: key.name, month: "")
+            tallies[period, default: Tally()].add(t)
+            if let h = histograms[key] { histograms[period, default: Histogram()].add(h) }
+        }
+        try Log.timed("aggregate.handling") { try write(tallies, histograms: histograms) }
+        try db.execute("DELETE FROM agg_escalation")
+        try Log.timed("aggregate.escalations") { try Escalations(db: db, recallDays: settings.recallDays).write() }
+        try writeQuality()
+    }
+
+    /// Removes the shares of `months` (of every month when nil) before they are counted again.
+    static func forget(months: [String]?, in db: Database) throws {
+        guard let months else {
+            try db.execute(
+                """
+                DELETE FROM agg_handling_month; DELETE FROM agg_open; DELETE FROM agg_quality_month;
+                DELETE FROM agg_month_span; DELETE FROM agg_supervision;
+                """)
+            return
+        }
+        let list = placeholders(months.count)
+        for table in ["agg_handling_month", "agg_open", "agg_quality_month", "agg_month_span"] {
+            try db.execute("DELETE FROM \(table) WHERE month IN (\(list))", months)
+        }
+        try db.execute(
+            """
+            DELETE FROM agg_supervision WHERE order_id IN (
+                SELECT o.id FROM orders o JOIN agg_order_month m ON m.seq = o.seq WHERE m.month IN (\(list)))
+            """, months)
+    }
+
+    /// `?, ?, ?` for an `IN` list.
+    static func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+
+    /// Reads the orders of `months` (all when nil) and writes their months' shares.
+    private func scan(months: [String]?, observe: (ClassifiedOrder) -> Void) throws {
+        var tallies: [ScanKey: Tally] = [:]
+        var histograms: [ScanKey: Histogram] = [:]
+        var names = Names()
+        var monthNames = Names()
+        var quality: [QualityIssue: [String: Flagged]] = [:]
+        var spans: [String: (first: String, last: String, lastClosed: String?)] = [:]
+        let supervision = try SupervisionWriter(db: db)
+        let open = try db.insert(into: "agg_open", OpenOrder.Column.allCases)
         let total = try Orders.count(db)
         let progress = Progress()
         var done = 0
-        try Classifications.forEachOrder(db, columns: Self.columns) { row in
+        var condition = ""
+        if let months {
+            condition = "o.seq IN (SELECT seq FROM agg_order_month WHERE month IN (\(Self.placeholders(months.count))))"
+        }
+        try Classifications.forEachOrder(db, columns: Self.columns, where: condition, months ?? []) { row in
             observe(row)
             done += 1
             Log.progress(every: progress, "aggregate: " + Log.count(done, of: total, "orders"))
             let o = row.order
+            var span = spans[o.month] ?? (o.receivedAt, o.receivedAt, nil)
+            span.first = min(span.first, o.receivedAt)
+            span.last = max(span.last, o.receivedAt)
+            if let c = o.closedAt { span.lastClosed = max(span.lastClosed ?? c, c) }
+            spans[o.month] = span
+            func flag(_ issue: QualityIssue, _ id: String) {
+                quality[issue, default: [:]][o.month, default: Flagged()].add(seq: o.seq, id: id)
+            }
             let unit = Self.place(o.unit)
             let street = Self.place(o.street)
             guard let received = LocalDateTime.stored(o.receivedAt) else { return }
@@ -120,15 +269,12 @@ struct Handling {
                 at: o.deadlineAt.flatMap(LocalDateTime.stored), flag: flag)
             let satisfaction = o.satisfaction
             let flags = [o.contacted, o.resolved, o.satisfiedFlag]
-            let month = months.id(o.month)
-            let unitID = names.id(unit)
-            let streetID = names.id(street)
+            let month = monthNames.id(o.month)
             let keys = [
-                Key(scope: .unit, name: unitID, month: period), Key(scope: .unit, name: unitID, month: month),
-                Key(scope: .street, name: streetID, month: period), Key(scope: .street, name: streetID, month: month),
+                ScanKey(scope: .unit, name: names.id(unit), month: month),
+                ScanKey(scope: .street, name: names.id(street), month: month),
             ]
             let valid = satisfaction.map { settings.validCallback.contains($0) } == true || flags.contains { $0 != nil }
-            let overdue = knownStatus && !isClosed && now > deadline
             for key in keys {
                 var t = tallies[key] ?? Tally()
                 t.n += 1
@@ -137,7 +283,6 @@ struct Handling {
                     t.onTimeBase += 1
                     if c <= deadline { t.onTime += 1 }
                 }
-                if overdue { t.overdueOpen += 1 }
                 if valid {
                     t.valid += 1
                     if flags[0] ?? satisfaction.map({ settings.responded.contains($0) }) ?? false { t.responded += 1 }
@@ -149,27 +294,80 @@ struct Handling {
                     histograms[key, default: Histogram()].add(seconds: c.secondsSinceEpoch - received.secondsSinceEpoch)
                 }
             }
-            let entry = SupervisionWriter.Entry(
-                orderID: o.id, unit: unit, street: street, community: Self.place(o.community),
-                category: row.categoryOrUnclassified, received: received, deadline: deadline)
-            if overdue {
-                try supervision.add(
-                    entry, reason: .overdue, days: Self.days(now.secondsSinceEpoch - deadline.secondsSinceEpoch),
-                    satisfaction: satisfaction)
+            if knownStatus && !isClosed {
+                // Overdue or not is decided against the report date, once every month is counted.
+                try open.set(.seq, o.seq)
+                try open.set(.month, o.month)
+                try open.set(.orderID, o.id)
+                try open.set(.unit, unit)
+                try open.set(.street, street)
+                try open.set(.community, Self.place(o.community))
+                try open.set(.category, row.categoryOrUnclassified)
+                try open.set(.receivedAt, received.description)
+                try open.set(.deadline, deadline.secondsSinceEpoch)
+                try open.set(.satisfaction, satisfaction)
+                try open.run()
             } else if isClosed, let s = satisfaction, Rules.isNotSatisfied(s) {
                 let late = closedAt.map { max(0, $0.secondsSinceEpoch - deadline.secondsSinceEpoch) } ?? 0
                 try supervision.add(
-                    entry, reason: SupervisionReason.callback(s), days: Self.days(late), satisfaction: s)
+                    SupervisionWriter.Entry(
+                        orderID: o.id, unit: unit, street: street, community: Self.place(o.community),
+                        category: row.categoryOrUnclassified, received: received, deadline: deadline),
+                    reason: SupervisionReason.callback(s), days: Self.days(late), satisfaction: s)
             }
         }
         Log.endProgress()
-        try write(tallies, histograms: histograms, names: names.names, months: months.names)
-        try Escalations(db: db, recallDays: settings.recallDays).write()
+        let insertShare = try db.insert(into: "agg_handling_month", MonthShare.Column.allCases)
+        for (key, t) in tallies {
+            try insertShare.set(.scope, key.scope.rawValue)
+            try insertShare.set(.name, names.names[Int(key.name)])
+            try insertShare.set(.month, monthNames.names[Int(key.month)])
+            try insertShare.set(.n, t.n)
+            try insertShare.set(.closed, t.closed)
+            try insertShare.set(.onTime, t.onTime)
+            try insertShare.set(.onTimeBase, t.onTimeBase)
+            try insertShare.set(.validCallbacks, t.valid)
+            try insertShare.set(.responded, t.responded)
+            try insertShare.set(.resolved, t.resolved)
+            try insertShare.set(.satisfied, t.satisfied)
+            try insertShare.set(.histogram, histograms[key]?.stored ?? "")
+            try insertShare.run()
+        }
+        let insertQuality = try db.prepare(
+            "INSERT INTO agg_quality_month(issue, month, n, examples) VALUES(?, ?, ?, ?)")
+        for (issue, byMonth) in quality {
+            for (month, f) in byMonth {
+                let examples = f.examples.map { "\($0.seq)\t\($0.id)" }.joined(separator: "\n")
+                try insertQuality.run([issue.rawValue, month, f.n, examples])
+            }
+        }
+        let insertSpan = try db.prepare(
+            "INSERT INTO agg_month_span(month, first, last, last_closed) VALUES(?, ?, ?, ?)")
+        for (month, span) in spans { try insertSpan.run([month, span.first, span.last, span.lastClosed]) }
+    }
+
+    /// The data-quality table from every month's findings: counts summed, the first examples by seq.
+    private func writeQuality() throws {
+        try db.execute("DELETE FROM agg_quality")
+        var merged: [String: Flagged] = [:]
+        try db.forEach(
+            QualityShare.self, "SELECT issue, n, examples FROM agg_quality_month ORDER BY issue, month"
+        ) { share in
+            var f = merged[share.issue] ?? Flagged()
+            f.n += share.n
+            for line in share.examples.split(separator: "\n") {
+                let parts = line.split(separator: "\t", maxSplits: 1)
+                guard parts.count == 2, let seq = Int(parts[0]) else { continue }
+                f.examples.append((seq, String(parts[1])))
+            }
+            f.examples = Array(f.examples.sorted { $0.seq < $1.seq }.prefix(Self.qualityExamples))
+            merged[share.issue] = f
+        }
         let insertQuality = try db.insert(into: "agg_quality", QualityRecord.Column.allCases)
-        for (issue, q) in quality {
-            try insertQuality.set(.issue, issue.rawValue)
-            try insertQuality.set(.n, q.n)
-            try insertQuality.set(.examples, q.examples.joined(separator: "、"))
+        for (issue, f) in merged {
+            try insertQuality.set(.issue, issue)
+            try insertQuality.set(.n, f.n)
+            try insertQuality.set(.examples, f.examples.map(\.id).joined(separator: "、"))
             try insertQuality.run()
         }
     }
@@ -180,13 +378,23 @@ struct Handling {
         return name
     }
 
+    /// The earliest and latest received time and the latest close over every month, as stored
+    /// (what `Orders.span` reads from the orders, from the months' shares).
+    static func span(_ db: Database) throws -> (first: String?, last: String?, lastClosed: String?) {
+        (
+            try db.scalarText("SELECT min(first) FROM agg_month_span"),
+            try db.scalarText("SELECT max(last) FROM agg_month_span"),
+            try db.scalarText("SELECT max(last_closed) FROM agg_month_span")
+        )
+    }
+
     /// Seconds as days, to one decimal.
     static func days(_ seconds: Int) -> Double { (Double(seconds) / 8_640).rounded() / 10 }
 
     /// "Now" for open orders: the setting, else the latest time in the data.
     private func reportDate() throws -> LocalDateTime {
         if let date = settings.reportDate { return date }
-        let span = try Orders.span(db)
+        let span = try Self.span(db)
         let latest = max(span.last ?? "", span.lastClosed ?? "")
         return LocalDateTime.stored(latest) ?? LocalDateTime.now()
     }
@@ -227,8 +435,8 @@ struct Handling {
         return LocalDateTime(dayNumber: day, seconds: 86_399)
     }
 
-    private func write(_ tallies: [Key: Tally], histograms: [Key: Histogram], names: [String], months: [String]) throws
-    {
+    private func write(_ tallies: [Key: Tally], histograms: [Key: Histogram]) throws {
+        try db.execute("DELETE FROM agg_handling")
         let insert = try db.insert(
             into: "agg_handling", HandlingFigures.Column.allCases.filter { $0 != .rank })
         let w = settings.weights
@@ -241,8 +449,8 @@ struct Handling {
                 100 * (w.response * $0.0 + w.resolution * $0.1 + w.satisfaction * $0.2) / max(weightSum, 1e-9)
             }
             try insert.set(.scope, key.scope.rawValue)
-            try insert.set(.name, names[Int(key.name)])
-            try insert.set(.month, months[Int(key.month)])
+            try insert.set(.name, key.name)
+            try insert.set(.month, key.month)
             try insert.set(.n, t.n)
             try insert.set(.closed, t.closed)
             try insert.set(.onTime, t.onTime)
@@ -276,6 +484,71 @@ struct Handling {
                 """, [g.key, g.value, settings.minVolume])
             for (i, name) in ranked.enumerated() { try update.run([i + 1, g.key, name, g.value]) }
         }
+    }
+}
+
+/// One unit's or street's share of one month in `agg_handling_month` (nothing overdue: that is
+/// counted against each run's report date).
+struct MonthShare: FetchableRecord {
+    enum Column: Int, ColumnSet {
+        case scope, name, month, n, closed, onTime, onTimeBase, validCallbacks, responded, resolved, satisfied,
+            histogram
+    }
+    var key: Handling.Key
+    var tally: Handling.Tally
+    var histogram: String
+
+    init(_ row: RowReader<Column>) {
+        key = Handling.Key(
+            scope: Scope(stored: row.text(.scope)) ?? .unit, name: row.string(.name), month: row.string(.month))
+        tally = Handling.Tally(
+            n: row.int(.n), closed: row.int(.closed), onTime: row.int(.onTime), onTimeBase: row.int(.onTimeBase),
+            overdueOpen: 0, valid: row.int(.validCallbacks), responded: row.int(.responded),
+            resolved: row.int(.resolved), satisfied: row.double(.satisfied))
+        histogram = row.string(.histogram)
+    }
+}
+
+/// An open order in `agg_open`: what the supervision list shows once it is overdue.
+struct OpenOrder: FetchableRecord {
+    enum Column: Int, ColumnSet {
+        case seq, month, orderID, unit, street, community, category, receivedAt, deadline, satisfaction
+    }
+    var month: String
+    var orderID: String
+    var unit: String
+    var street: String
+    var community: String
+    var category: String
+    var receivedAt: String
+    /// Seconds since the epoch, local time.
+    var deadline: Int
+    var satisfaction: String?
+
+    init(_ row: RowReader<Column>) {
+        month = row.string(.month)
+        orderID = row.string(.orderID)
+        unit = row.string(.unit)
+        street = row.string(.street)
+        community = row.string(.community)
+        category = row.string(.category)
+        receivedAt = row.string(.receivedAt)
+        deadline = row.int(.deadline)
+        satisfaction = row.text(.satisfaction)
+    }
+}
+
+/// One issue's findings in one month of `agg_quality_month`; examples are `seq<TAB>id` lines.
+struct QualityShare: FetchableRecord {
+    enum Column: Int, ColumnSet { case issue, n, examples }
+    var issue: String
+    var n: Int
+    var examples: String
+
+    init(_ row: RowReader<Column>) {
+        issue = row.string(.issue)
+        n = row.int(.n)
+        examples = row.string(.examples)
     }
 }
 

@@ -69,7 +69,7 @@ enum Commands {
         Command(
             name: "aggregate", arguments: "", summary: "Count orders by category, month, street and community.",
             discussion: "Uses the pipeline's 'communities' table, if set, for per-10,000-resident rates.",
-            options: [config, store], positionals: 0...0, settings: AggregateStage.settings,
+            options: [config, store, full], positionals: 0...0, settings: AggregateStage.settings,
             run: { try runStage(AggregateStage.self, $0) }),
         Command(
             name: "detect", arguments: "",
@@ -81,7 +81,7 @@ enum Commands {
                 the same from night to night. Prints the ranked candidates as tab-separated lines; 'hotline
                 explain ID' shows one candidate's evidence.
                 """,
-            options: [config, store], positionals: 0...0, settings: DetectStage.settings,
+            options: [config, store, full], positionals: 0...0, settings: DetectStage.settings,
             run: {
                 let setup = try Setup($0)
                 try runStage(DetectStage.self, setup)

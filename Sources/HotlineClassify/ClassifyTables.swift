@@ -168,12 +168,15 @@ public enum Classifications {
         }
     }
 
-    /// Reads orders with their category in keyset batches of `size` on `db` (a reader connection).
+    /// Reads orders with their category in keyset batches of `size` on `db` (a reader connection);
+    /// only those an ingest run after `run` inserted or updated, when it is given.
     public static func batches(
-        _ db: Database, columns: [OrderColumn], size: Int, send: ([ClassifiedOrder]) -> Bool
+        _ db: Database, columns: [OrderColumn], size: Int, writtenAfter run: Int? = nil,
+        send: ([ClassifiedOrder]) -> Bool
     ) throws {
         let all = columns.contains(.seq) ? columns : [.seq] + columns
-        let statement = try db.prepare(selectOrders(all) + " WHERE o.seq > ? ORDER BY o.seq LIMIT ?")
+        let statement = try db.prepare(
+            selectOrders(all) + " WHERE o.seq > ?\(run.map { " AND o.run_id > \($0)" } ?? "") ORDER BY o.seq LIMIT ?")
         let orders = try statement.reader(OrderColumn.self, only: all)
         let classes = try statement.reader(ClassifiedColumn.self, only: [.category, .parent])
         let set = Set(all)

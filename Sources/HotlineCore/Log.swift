@@ -44,6 +44,23 @@ public enum Log {
         write("\r\u{1B}[K")
     }
 
+    /// Whether `HOTLINE_TIMINGS` asks for the time of each step (`timed`) on standard error.
+    public static let timings: Bool =
+        ProcessInfo.processInfo.environment["HOTLINE_TIMINGS"].map { !$0.isEmpty } ?? false
+
+    /// Runs `body`; with `HOTLINE_TIMINGS` set, prints `hotline: time: label 1.23 s` when it ends.
+    ///
+    /// For benchmarks and for finding where a slow night goes; the output is for people, not parsing.
+    public static func timed<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
+        guard timings else { return try body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            write("hotline: time: \(label) \((seconds * 100).rounded() / 100) s\n")
+        }
+        return try body()
+    }
+
     public static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }

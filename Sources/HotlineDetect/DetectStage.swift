@@ -6,8 +6,11 @@ import HotlineStore
 
 /// The detect stage: finds recurring problems in the store and keeps them as escalation candidates.
 ///
-/// Every order gets a place (from its address, else from its text) and a SimHash of its text in
-/// one pass, into a temporary table. Each signal then reads that table sorted its own way and
+/// Every order gets a place (from its address, else from its text) and a SimHash of its text once,
+/// kept in `detect_prepared`: a night prepares only the orders ingest wrote since the last run, and
+/// takes the categories classify changed; the settings changing, orders removed or `--full`
+/// prepare everything again. The signals read a temporary copy, in which place names found in
+/// texts are joined with their aliases over the whole store. Each signal then reads that table sorted its own way and
 /// keeps only one group at a time in memory: hotspots by place and category, repeat callers by
 /// caller and category, mass complaints by text cluster, surges by community, category and month,
 /// stuck orders by place and category. Findings that share most of their orders are merged into one
@@ -15,32 +18,38 @@ import HotlineStore
 public struct DetectStage: Stage {
     public static let name = StageName.detect
     public static let reads: [TableName] = [.orders, .classified]
-    public static let owns: [TableName] = [.candidates, .candidateEvidence]
+    public static let owns: [TableName] = [.candidates, .candidateEvidence, .detectPrepared, .detectSubjects]
     public static let migrations = DetectSchema.migrations
     public static let settings = DetectSettings.all
 
     public let settings: DetectSettings
     public let fingerprint: String
+    /// Prepare every order again, not only those written since the last run.
+    public var full = false
     let batchSize = 2_048
 
     public init(config: PipelineConfig, paths: StagePaths) throws {
         self.init(settings: DetectSettings(config: config), fingerprint: Self.fingerprint(of: config))
+        full = paths.full
     }
 
     /// A stage with these settings, for tests that set them directly.
-    public init(settings: DetectSettings, fingerprint: String = "") {
+    public init(settings: DetectSettings, fingerprint: String = "", full: Bool = false) {
         self.settings = settings
         self.fingerprint = fingerprint
+        self.full = full
     }
 
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let db = store.db
         guard try Orders.count(db) > 0 else {
+            try db.execute("DELETE FROM detect_prepared; DELETE FROM detect_subjects")
             try CandidateWriter.retireAll(db)
             return StageCounts(rowsIn: 0, rowsOut: 0, message: "no orders, so no candidates")
         }
-        let total = try prepare(store)
-        try Places.joinAliases(db)
+        let prepared = try Log.timed("detect.prepare") { try prepare(store) }
+        let total = try Log.timed("detect.copy") { try copyPrepared(db) }
+        try Log.timed("detect.aliases") { try Places.joinAliases(db) }
         let firstDay = try db.scalar("SELECT min(day) FROM detect_orders")
         let lastDay = try db.scalar("SELECT max(day) FROM detect_orders")
         let period = BaselinePeriod(
@@ -55,18 +64,20 @@ public struct DetectStage: Stage {
         ]
         for (i, (signal, find)) in signals.enumerated() {
             Log.progress("detect: signal \(i + 1) of \(signals.count) (\(signal.label))")
-            findings += try find()
+            findings += try Log.timed("detect.\(i).\(signal.rawValue)") { try find() }
         }
         Log.endProgress()
         var counts: [Signal: Int] = [:]
         for finding in findings { counts[finding.signal, default: 0] += 1 }
-        let drafts = try CandidateBuilder(db: db, settings: settings).build(from: findings)
-        let written = try CandidateWriter(
-            db: db, runID: runID, dataEnd: LocalDateTime(dayNumber: lastDay), settings: settings
-        )
-        .write(drafts)
+        let drafts = try Log.timed("detect.build") {
+            try CandidateBuilder(db: db, settings: settings).build(from: findings)
+        }
+        let written = try Log.timed("detect.write") {
+            try CandidateWriter(db: db, runID: runID, dataEnd: LocalDateTime(dayNumber: lastDay), settings: settings)
+                .write(drafts)
+        }
         try db.execute(
-            "DROP TABLE temp.detect_orders; DROP TABLE IF EXISTS temp.detect_text; DROP TABLE temp.detect_subjects")
+            "DROP TABLE temp.detect_orders; DROP TABLE IF EXISTS temp.detect_text")
         try db.execute("DELETE FROM meta WHERE key LIKE 'detect.%'")
         try store.setMeta(DetectMeta.dataEnd, String(LocalDateTime(dayNumber: lastDay).description.prefix(10)))
         for (i, (name, text)) in settings.description.enumerated() {
@@ -75,7 +86,8 @@ public struct DetectStage: Stage {
         let found = Signal.allCases.map { "\($0.label) \(counts[$0, default: 0])" }.joined(separator: ", ")
         return StageCounts(
             rowsIn: total, rowsOut: written.current,
-            message: "\(written.current) candidates (\(written.new) new, \(written.quiet) quiet) from \(found)")
+            message: prepared
+                + "\(written.current) candidates (\(written.new) new, \(written.quiet) quiet) from \(found)")
     }
 
     /// The order columns detect reads.
@@ -84,9 +96,33 @@ public struct DetectStage: Stage {
         .satisfaction, .reopened, .support,
     ]
 
-    /// Fills `detect_orders` with every order's time, category, place, caller and text fingerprint.
-    private func prepare(_ store: Store) throws -> Int {
+    /// Brings `detect_prepared` and `detect_subjects` up to date with the orders and their
+    /// categories, and says how much it prepared (empty when it prepared everything).
+    private func prepare(_ store: Store) throws -> String {
         let db = store.db
+        var since: Int?
+        switch try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
+        case .changedSince(let run): since = run
+        case .everything(let reason):
+            if try store.lastSuccessfulRun(of: Self.name) != nil { Log.info("detect: every order, as \(reason)") }
+            try db.execute("DELETE FROM detect_prepared; DELETE FROM detect_subjects")
+        }
+        if let since {
+            // Categories classify changed since; the orders ingest wrote are prepared whole below.
+            try db.execute(
+                """
+                UPDATE detect_prepared SET category = coalesce(c.category, ?) FROM classified c
+                WHERE c.order_seq = detect_prepared.seq AND c.run_id > ?
+                """, [Values.unclassified, since])
+        }
+        let count = try prepareOrders(store, writtenAfter: since)
+        return since == nil ? "" : "\(count.grouped) orders new or updated since the last run; "
+    }
+
+    /// Copies `detect_prepared` into the temporary `detect_orders` the signals read, with place
+    /// names from texts joined to their aliases; returns its row count.
+    private func copyPrepared(_ db: Database) throws -> Int {
+        let columns = DetectColumn.list()
         try db.execute(
             """
             DROP TABLE IF EXISTS temp.detect_orders;
@@ -95,12 +131,19 @@ public struct DetectStage: Stage {
                 category TEXT NOT NULL, place_key TEXT, place_name TEXT, place_label TEXT, from_text INTEGER,
                 street TEXT, community TEXT, caller TEXT, unit TEXT, unsatisfied INTEGER NOT NULL,
                 reopened INTEGER NOT NULL, simhash INTEGER, support INTEGER);
-            DROP TABLE IF EXISTS temp.detect_subjects;
-            CREATE TEMP TABLE detect_subjects(seq INTEGER NOT NULL, name TEXT NOT NULL);
+            INSERT INTO temp.detect_orders(\(columns)) SELECT \(columns) FROM detect_prepared ORDER BY seq;
             """)
+        try Places.joinAliases(db)
+        return try db.scalar("SELECT count(*) FROM temp.detect_orders")
+    }
+
+    /// Prepares every order, or those an ingest run after `run` wrote, into `detect_prepared`;
+    /// returns how many it read.
+    private func prepareOrders(_ store: Store, writtenAfter run: Int?) throws -> Int {
+        let db = store.db
         struct Prepared: Sendable {
             var row: ClassifiedOrder
-            var time: LocalDateTime
+            var time: LocalDateTime?
             var place: Place?
             var simhash: UInt64?
             var subjects: [String]
@@ -108,22 +151,27 @@ public struct DetectStage: Stage {
         let reader = UncheckedSendable(try store.readerConnection())
         let batchSize = self.batchSize
         let minChars = settings.massMinChars
-        let insert = try db.insert(into: "temp.detect_orders", DetectColumn.allCases)
-        let subject = try db.prepare("INSERT INTO temp.detect_subjects(seq, name) VALUES(?, ?)")
+        let insert = try db.insert(into: "detect_prepared", DetectColumn.allCases, replace: true)
+        let subject = try db.prepare("INSERT INTO detect_subjects(seq, name) VALUES(?, ?)")
+        let forget = try db.prepare("DELETE FROM detect_prepared WHERE seq = ?")
+        let forgetSubjects = try db.prepare("DELETE FROM detect_subjects WHERE seq = ?")
         var count = 0
-        let total = try Orders.count(db)
+        let total = try run.map { try Orders.count(db, writtenAfter: $0) } ?? Orders.count(db)
         let progress = Progress()
         try Pipeline.run(
             label: "detect", depth: 8,
             produce: { send in
-                try Classifications.batches(reader.value, columns: Self.columns, size: batchSize, send: send)
+                try Classifications.batches(
+                    reader.value, columns: Self.columns, size: batchSize, writtenAfter: run, send: send)
             },
             transform: {
                 let finder = PlaceFinder()
                 return { batch in
-                    batch.compactMap { row -> Prepared? in
+                    batch.map { row -> Prepared in
                         let o = row.order
-                        guard let time = LocalDateTime.stored(o.receivedAt) else { return nil }
+                        guard let time = LocalDateTime.stored(o.receivedAt) else {
+                            return Prepared(row: row, time: nil, place: nil, simhash: nil, subjects: [])
+                        }
                         let place = finder.place(
                             address: o.address, district: o.district, street: o.street, community: o.community,
                             title: o.title, content: o.content)
@@ -137,10 +185,16 @@ public struct DetectStage: Stage {
             consume: { prepared in
                 for p in prepared {
                     let o = p.row.order
+                    if run != nil {
+                        try forget.run([o.seq])
+                        try forgetSubjects.run([o.seq])
+                    }
+                    count += 1
+                    guard let time = p.time else { continue }
                     try insert.set(.seq, o.seq)
-                    try insert.set(.t, p.time.secondsSinceEpoch)
-                    try insert.set(.day, p.time.dayNumber)
-                    try insert.set(.month, p.time.monthKey)
+                    try insert.set(.t, time.secondsSinceEpoch)
+                    try insert.set(.day, time.dayNumber)
+                    try insert.set(.month, time.monthKey)
                     try insert.set(.category, p.row.categoryOrUnclassified)
                     try insert.set(.placeKey, p.place?.key)
                     try insert.set(.placeName, p.place?.name)
@@ -156,7 +210,6 @@ public struct DetectStage: Stage {
                     try insert.set(.support, o.support)
                     try insert.run()
                     for name in p.subjects { try subject.run([o.seq, name]) }
-                    count += 1
                 }
                 Log.progress(every: progress, "detect: reading " + Log.count(count, of: total, "orders"))
             })

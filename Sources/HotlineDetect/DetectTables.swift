@@ -8,6 +8,11 @@ extension TableName {
     public static let candidates = TableName("candidates")
     /// The orders behind each candidate, with the signals that found each.
     public static let candidateEvidence = TableName("candidate_evidence")
+    /// Each order as the signals read it (time, category, place, caller, text fingerprint), kept so
+    /// that a night prepares only the orders written or reclassified since the last run.
+    public static let detectPrepared = TableName("detect_prepared")
+    /// The companies, platforms and schools each order's text names.
+    public static let detectSubjects = TableName("detect_subjects")
 }
 
 enum DetectSchema {
@@ -60,6 +65,18 @@ enum DetectSchema {
             sql: """
                 ALTER TABLE candidates ADD COLUMN summary TEXT NOT NULL DEFAULT '';
                 ALTER TABLE candidates ADD COLUMN support INTEGER NOT NULL DEFAULT 0;
+                """),
+        // Each order's place, text fingerprint and subjects, found once and kept between runs.
+        Migration(
+            "detect.4-prepared",
+            sql: """
+                CREATE TABLE detect_prepared(
+                    seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, day INTEGER NOT NULL, month TEXT NOT NULL,
+                    category TEXT NOT NULL, place_key TEXT, place_name TEXT, place_label TEXT, from_text INTEGER,
+                    street TEXT, community TEXT, caller TEXT, unit TEXT, unsatisfied INTEGER NOT NULL,
+                    reopened INTEGER NOT NULL, simhash INTEGER, support INTEGER);
+                CREATE TABLE detect_subjects(seq INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY(seq, name))
+                    WITHOUT ROWID;
                 """),
     ]
 }

@@ -51,7 +51,7 @@ public struct NearDuplicateLinker {
     let distance: Int
     let window: Int
     let bandWidths: [Int]
-    var buckets: [[UInt64: [Int]]]
+    var buckets: [[UInt64: Bucket]]
     var hashes: [UInt64] = []
     var times: [Int] = []
     var seqs: [Int] = []
@@ -64,6 +64,23 @@ public struct NearDuplicateLinker {
 
     /// Compares at most this many of the newest texts in one band bucket: older ones are linked to them.
     static let perBucket = 16
+
+    /// The texts (absolute indices, oldest first) that share one band's bits; those before `head`
+    /// have left the window. Trimmed in place, so a bucket of common text costs O(1) per text.
+    struct Bucket {
+        var items: [Int] = []
+        var head = 0
+
+        mutating func trim(before start: Int) {
+            while head < items.count && items[head] < start { head += 1 }
+            if head >= 1_024 && head * 2 >= items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+        }
+
+        var isEmpty: Bool { head == items.count }
+    }
 
     public init(distance: Int, windowSeconds: Int) {
         self.distance = distance
@@ -101,12 +118,10 @@ public struct NearDuplicateLinker {
             let key = (hash >> UInt64(shift)) & mask
             shift += width
             keys.append(key)
-            guard var list = buckets[band][key] else { continue }
-            if let first = list.first, first < start {
-                list.removeAll { $0 < start }
-                buckets[band][key] = list.isEmpty ? nil : list
-            }
-            for other in list.suffix(Self.perBucket).reversed() where other >= start {
+            buckets[band][key]?.trim(before: start)
+            guard let bucket = buckets[band][key] else { continue }
+            let newest = bucket.items[max(bucket.head, bucket.items.count - Self.perBucket)...]
+            for other in newest.reversed() {
                 let o = other - base
                 guard SimHash.distance(hashes[o], hash) <= distance else { continue }
                 var theirs = clusterOf[o]
@@ -127,7 +142,7 @@ public struct NearDuplicateLinker {
         times.append(time)
         seqs.append(seq)
         clusterOf.append(mine)
-        for (band, key) in keys.enumerated() { buckets[band][key, default: []].append(index) }
+        for (band, key) in keys.enumerated() { buckets[band][key, default: Bucket()].items.append(index) }
         added += 1
         return joined
     }
@@ -151,8 +166,9 @@ public struct NearDuplicateLinker {
         if added > 1 << 16 {
             added = 0
             for band in buckets.indices {
-                buckets[band] = buckets[band].compactMapValues { list in
-                    let live = list.filter { $0 >= start }
+                buckets[band] = buckets[band].compactMapValues { bucket in
+                    var live = bucket
+                    live.trim(before: start)
                     return live.isEmpty ? nil : live
                 }
             }

@@ -249,14 +249,11 @@ public enum Orders {
         try db.scalar("SELECT count(*) FROM orders WHERE run_id > ?", [run])
     }
 
-    /// `SELECT caller_key` of the callers who have a closed order with an unsatisfied callback
-    /// (`Rules.isNotSatisfiedClose`), for a caller's `IN (…)`.
-    public static var callersWithUnsatisfiedClose: String {
+    /// An SQL condition on an order's own columns: closed with an unsatisfied callback
+    /// (`Rules.isNotSatisfiedClose`).
+    public static var isUnsatisfiedClose: String {
         let unsatisfied = Rules.notSatisfied.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        return """
-            SELECT caller_key FROM orders WHERE caller_key IS NOT NULL AND status = '\(OrderStatus.closed.rawValue)'
-            AND satisfaction IN (\(unsatisfied))
-            """
+        return "(status = '\(OrderStatus.closed.rawValue)' AND satisfaction IN (\(unsatisfied)))"
     }
 
     /// How many orders have an operator's category.

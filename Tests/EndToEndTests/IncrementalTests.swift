@@ -129,9 +129,14 @@ import Testing
                     ("2021-03.csv", Self.header + Self.month(2021, 3, n: 100, first: 2_000, random: &random) + reopened)
                 ], taxonomy + "电梯维修\t城乡建设与管理\t电梯\t\t1\n"
             ))
-        // A gap: April has no export; May does.
+        // A gap: April has no export; May does, with a January order corrected to March (its month,
+        // caller and callback change).
+        let moved = Self.row("N5", 2021, 3, 15, place: 1, text: 2, closed: true, satisfaction: "不满意", phone: 2)
         nights.append(
-            ([("2021-05.csv", Self.header + Self.month(2021, 5, n: 100, first: 3_000, random: &random))], nil))
+            (
+                [("2021-05.csv", Self.header + Self.month(2021, 5, n: 100, first: 3_000, random: &random) + moved)],
+                nil
+            ))
         // A new year, with a few orders of the old one that came late.
         nights.append(
             (
@@ -146,6 +151,13 @@ import Testing
         for (n, night) in nights.enumerated() {
             if let edited = night.taxonomy { dir.write("p/taxonomy.tsv", edited) }
             for (name, text) in night.files { dir.write("p/exports/\(name)", text) }
+            if n == 3 {
+                // By hand, stage by stage: aggregate and detect see the moved order before classify does.
+                for stage in [["ingest"], ["aggregate"], ["detect"]] {
+                    let r = try HotlineBinary.run(stage + ["--config", conf, "--store", store])
+                    #expect(r.status == 0, "\(r.stderr)")
+                }
+            }
             try run(store, dir.file("site"), conf)
             // The same store, rebuilt from scratch.
             let copy = dir.file("full-\(n).sqlite")
