@@ -219,7 +219,7 @@ enum Commands {
                 "classify: with the model trained on \(model.trainedOn.grouped) orders (\(model.classes.count) classes)"
             )
         }
-        let counts = try store.run(stage)
+        let counts = try Log.timed(S.name.rawValue) { try store.run(stage) }
         // What ingest did is said once it has committed.
         if let ingest = stage as? IngestStage { for line in ingest.report { Log.info("ingest: \(line)") } }
         switch S.name {

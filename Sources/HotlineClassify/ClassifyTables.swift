@@ -31,6 +31,8 @@ enum ClassifySchema {
                 ALTER TABLE classified ADD COLUMN model_probability REAL;
                 ALTER TABLE classified ADD COLUMN mislabel INTEGER NOT NULL DEFAULT 0;
                 """),
+        // The orders a classify run decided, found without reading the table.
+        Migration("classify.3-run-index", sql: "CREATE INDEX classified_by_run ON classified(run_id)"),
     ]
 }
 

@@ -15,7 +15,7 @@ public enum Format {
         for _ in 0..<places { scale *= 10 }
         let scaled = (abs(value) * scale).rounded(.toNearestOrAwayFromZero)
         let whole = Int(scaled / scale)
-        var text = whole.grouped.replacingAll(",", with: "")
+        var text = String(whole)
         if places > 0 {
             let fraction = Int(scaled) - whole * Int(scale)
             let digits = String(fraction)

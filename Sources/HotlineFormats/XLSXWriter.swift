@@ -78,7 +78,9 @@ public final class XLSXWriter {
 
     static func inline(_ ref: String, _ text: String, _ style: String) -> String {
         let clean = escape(text)
-        let space = clean.first == " " || clean.last == " " || clean.contains("\n") ? " xml:space=\"preserve\"" : ""
+        let bytes = clean.utf8
+        let space =
+            bytes.first == 0x20 || bytes.last == 0x20 || bytes.contains(0x0A) ? " xml:space=\"preserve\"" : ""
         return "<c r=\"\(ref)\" t=\"inlineStr\"\(style)><is><t\(space)>\(clean)</t></is></c>"
     }
 

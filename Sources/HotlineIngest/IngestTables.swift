@@ -97,6 +97,9 @@ enum IngestSchema {
         // What each file was when it was read (size, modification time, settings), so a night
         // skips the exports it has already read.
         Migration("ingest.7-stamp", sql: "ALTER TABLE sources ADD COLUMN stamp TEXT"),
+        // The orders an ingest run wrote, found without reading the table: what a night's later
+        // stages start from.
+        Migration("ingest.8-run-index", sql: "CREATE INDEX orders_by_run ON orders(run_id)"),
     ]
 
     /// Marks the orders that the history already shows reopened, by the one rule.

@@ -77,8 +77,9 @@ public struct CSVTable {
         return "'" + s
     }
 
+    /// Quotes a cell holding a comma, a quote or a line break (any CR or LF, "\r\n" included).
     static func escape(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
         return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
     }
 }

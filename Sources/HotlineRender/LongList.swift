@@ -32,7 +32,18 @@ struct LongList: Sendable {
         defer { try? out.close() }
         let book = try XLSXWriter(path: CSVTable.workbookName(path), sheet: sheet, header: header)
         var buffer = CSVTable(header: header).text
-        try rows(db, nil) { cells in
+        // Text is masked once for both files; the few names that repeat on every row (units,
+        // streets, categories) once for the whole list.
+        var masked: [String: String] = [:]
+        func mask(_ cell: CSVTable.Cell) -> CSVTable.Cell {
+            guard case .text(let s) = cell else { return cell }
+            if let m = masked[s] { return .id(m) }
+            let m = PersonalData.mask(s)
+            if masked.count < 4_096 { masked[s] = m }
+            return .id(m)
+        }
+        try rows(db, nil) { row in
+            let cells = row.map(mask)
             buffer += cells.map(CSVTable.render).joined(separator: ",") + "\r\n"
             try book.append(cells.map(CSVTable.workbookCell))
             if buffer.utf8.count > 1 << 20 {

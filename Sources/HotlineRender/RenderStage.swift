@@ -38,27 +38,43 @@ public struct RenderStage: Stage {
     public var published: Bool { FileManager.default.fileExists(atPath: index) }
 
     /// Renders the site; the run is recorded as failed, and the old site kept, if anything goes wrong.
+    ///
+    /// The long lists are written straight from the store on a second connection and thread, while
+    /// the pages and the other tables are made on this one.
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let target = try checkTarget()
-        var report = try Report.load(from: store, settings: self.report)
-        report.summary.values[.generatedAt] = LocalDateTime.now().description
-        let files = report.files()
-        let tables = report.allTables()
-        try publish(files, at: target) { folder in
-            for (name, table) in tables {
-                let sheet = String(name.dropLast(4))
-                try table.writeWorkbook(
-                    to: (folder as NSString).appendingPathComponent(CSVTable.workbookName(name)), sheet: sheet)
+        try Report.checkReady(store.db)
+        let reader = UncheckedSendable(try store.readerConnection())
+        return try publish(at: target) { folder in
+            let lists = Background {
+                for list in LongList.all {
+                    try Log.timed("render.\(list.file)") {
+                        try list.write(
+                            reader.value, to: (folder as NSString).appendingPathComponent(list.file),
+                            sheet: String(list.file.dropLast(4)))
+                    }
+                }
             }
-            for (i, list) in LongList.all.enumerated() {
-                Log.progress("render: writing \(list.file) (\(i + 1) of \(LongList.all.count) long lists)")
-                try list.write(
-                    store.db, to: (folder as NSString).appendingPathComponent(list.file),
-                    sheet: String(list.file.dropLast(4)))
+            let pages = Result { () throws -> StageCounts in
+                var report = try Log.timed("render.load") { try Report.load(from: store, settings: self.report) }
+                report.summary.values[.generatedAt] = LocalDateTime.now().description
+                let files = Log.timed("render.pages") { report.files() }
+                for (name, text) in files {
+                    try Data(text.utf8).write(
+                        to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(name)))
+                }
+                try Log.timed("render.workbooks") {
+                    for (name, table) in report.allTables() {
+                        let sheet = String(name.dropLast(4))
+                        try table.writeWorkbook(
+                            to: (folder as NSString).appendingPathComponent(CSVTable.workbookName(name)), sheet: sheet)
+                    }
+                }
+                return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
             }
-            Log.endProgress()
+            try lists.wait()
+            return try pages.get()
         }
-        return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
     }
 
     /// The absolute target folder, after checking it is absent, empty, or a site hotline wrote, and
@@ -101,9 +117,8 @@ public struct RenderStage: Stage {
         return target
     }
 
-    /// Writes the files, then whatever `more` writes, into a temporary folder beside `target`, and
-    /// swaps it in.
-    private func publish(_ files: [String: String], at target: String, more: (String) throws -> Void) throws {
+    /// Lets `write` fill a temporary folder beside `target`, and swaps it in.
+    private func publish<T>(at target: String, _ write: (String) throws -> T) throws -> T {
         let fm = FileManager.default
         let parent = (target as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
@@ -113,12 +128,10 @@ public struct RenderStage: Stage {
         try? fm.removeItem(atPath: temp)
         try fm.createDirectory(atPath: temp, withIntermediateDirectories: false)
         do {
-            for (name, text) in files {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: (temp as NSString).appendingPathComponent(name)))
-            }
-            try more(temp)
+            let result = try write(temp)
             try Data().write(to: URL(fileURLWithPath: (temp as NSString).appendingPathComponent(Self.marker)))
             try swapIn(temp, at: target)
+            return result
         } catch {
             try? fm.removeItem(atPath: temp)
             throw HotlineError.publish(path: target, problem: "\(error)")
@@ -168,5 +181,25 @@ public struct RenderStage: Stage {
 
     private func posixError(_ call: String) -> HotlineError {
         .publish(path: out, problem: "\(call): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Work started on another thread and waited for later; `wait` rethrows what it threw.
+final class Background: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Set by the worker before it signals `done`; read after `wait` has seen the signal.
+    private var failure: (any Error)?
+
+    init(_ work: @escaping @Sendable () throws -> Void) {
+        Thread.detachNewThread { [self] in
+            do { try work() } catch { failure = error }
+            done.signal()
+        }
+    }
+
+    /// Blocks until the work ends; call exactly once.
+    func wait() throws {
+        done.wait()
+        if let failure { throw failure }
     }
 }

@@ -40,11 +40,16 @@ struct Report {
     }
     var title: String { summary[.pipeline] ?? "12345 热线工单分析" }
 
-    static func load(from store: Store, settings: ReportSettings = ReportSettings()) throws -> Report {
-        let db = store.db
+    /// Fails when there is nothing to render: the aggregate stage never ran.
+    static func checkReady(_ db: Database) throws {
         guard try Aggregates.exist(db) else {
             throw HotlineError.notReady("nothing to render: run 'hotline aggregate' first")
         }
+    }
+
+    static func load(from store: Store, settings: ReportSettings = ReportSettings()) throws -> Report {
+        let db = store.db
+        try checkReady(db)
         let summary = try Aggregates.summary(db)
         let rejectReasons = try Rejects.byReason(db).map { (RejectReason.label(of: $0.reason), $0.count) }
         let rejectSection = try LongList.rejects.section(

@@ -39,7 +39,7 @@ struct SyntheticExport {
         ("其他", "街道办事处", ["对政府工作提出建议,希望加强政策宣传", "咨询社区工作站的办公时间"]),
     ]
 
-    mutating func write(rows: Int, to path: String) throws {
+    mutating func write(rows: Int, year: Int = 2021, to path: String) throws {
         guard
             let out = FileHandle(forWritingAtPath: path)
                 ?? {
@@ -62,19 +62,20 @@ struct SyntheticExport {
             let (hour, minute) = (int(24), int(60))
             let received: String
             switch int(10) {
-            case 0: received = "2021/\(month)/\(day) \(hour):\(two(minute))"
-            case 1: received = "2021年\(month)月\(day)日 \(hour):\(two(minute))"
-            default: received = "2021-\(two(month))-\(two(day)) \(two(hour)):\(two(minute)):\(two(int(60)))"
+            case 0: received = "\(year)/\(month)/\(day) \(hour):\(two(minute))"
+            case 1: received = "\(year)年\(month)月\(day)日 \(hour):\(two(minute))"
+            default: received = "\(year)-\(two(month))-\(two(day)) \(two(hour)):\(two(minute)):\(two(int(60)))"
             }
             let closed = int(10) < 9
-            let id = i % 500 == 499 ? "GD2021\(String(format: "%08d", i - 100))" : "GD2021\(String(format: "%08d", i))"
+            let id =
+                i % 500 == 499 ? "GD\(year)\(String(format: "%08d", i - 100))" : "GD\(year)\(String(format: "%08d", i))"
             let fields = [
                 id, i % 1_000 == 999 ? "2021-13-45 99:99" : received, pick(["12345电话", "微信公众号", "12345网站"]),
                 pick(["投诉", "求助", "咨询", "举报"]), pick(["王", "李", "张", "刘"]) + pick(["先生", "女士"]),
                 "1\(3 + int(6))\(String(format: "%09d", int(1_000_000_000)))", street, community,
                 "\(street.prefix(2))\(community.prefix(2))\(estate)\(1 + int(30))栋", int(5) == 0 ? "" : category,
                 int(20) == 0 ? "\"\(text),\"\"已经多次反映\"\"\"" : "\"\(text)\"", unit, pick(["1", "3", "5", "15"]),
-                closed ? "2021-\(two(month))-\(two(min(day + 3, 28))) 10:00:00" : "", closed ? "已办结" : "办理中",
+                closed ? "\(year)-\(two(month))-\(two(min(day + 3, 28))) 10:00:00" : "", closed ? "已办结" : "办理中",
                 closed ? pick(["满意", "满意", "满意", "基本满意", "不满意"]) : "",
             ]
             buffer += fields.joined(separator: ",") + "\r\n"

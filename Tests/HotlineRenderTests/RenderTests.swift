@@ -24,6 +24,14 @@ import Testing
         )
     }
 
+    /// A line break inside a cell is quoted whatever it is: "\r\n" is one Character in Swift.
+    @Test func cellsWithLineBreaksAreQuoted() {
+        #expect(CSVTable.escape("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSVTable.escape("a\nb") == "\"a\nb\"")
+        #expect(CSVTable.escape("a\rb") == "\"a\rb\"")
+        #expect(CSVTable.escape("a b") == "a b")
+    }
+
     @Test func idCellsAreEscapedButNotMasked() {
         var t = CSVTable(header: ["工单编号", "此前工单"])
         t.append([.id("GD202103130001234"), .id("=GD1、GD2,GD3")])
