@@ -78,12 +78,22 @@ extension Commands {
             var next = staleness == .current ? "skipped: up to date" : "runs on everything"
             if S.name == .train {
                 next = "not run (train is run by hand)"
-            } else if S.name == .classify, staleness != .current, let fingerprint {
+            } else if [.classify, .aggregate, .detect].contains(S.name), staleness != .current, let fingerprint {
                 switch try store.scope(of: S.name, fingerprint: fingerprint, full: false) {
                 case .changedSince(let run):
-                    next =
-                        "classifies the \(try Orders.count(store.db, writtenAfter: run).grouped) orders written since"
-                case .everything(let reason): next = "classifies every order: \(reason)"
+                    let written = try Orders.count(store.db, writtenAfter: run).grouped
+                    let changed = try Classifications.changedCount(store.db, since: run).grouped
+                    switch S.name {
+                    case .classify: next = "classifies the \(written) orders written since"
+                    case .aggregate: next = "recounts the months of the \(changed) orders written or reclassified since"
+                    default: next = "prepares the \(written) orders written since, then scans every window"
+                    }
+                case .everything(let reason):
+                    switch S.name {
+                    case .classify: next = "classifies every order: \(reason)"
+                    case .aggregate: next = "recounts every month: \(reason)"
+                    default: next = "prepares every order again: \(reason)"
+                    }
                 }
             }
             switch staleness {

@@ -170,6 +170,15 @@ public enum Classifications {
         }
     }
 
+    /// How many orders an ingest run or a classify run after `run` wrote or classified.
+    public static func changedCount(_ db: Database, since run: Int) throws -> Int {
+        try db.scalar(
+            """
+            SELECT count(*) FROM (SELECT seq FROM orders WHERE run_id > ?1
+                UNION SELECT order_seq FROM classified WHERE run_id > ?1)
+            """, [run])
+    }
+
     /// Reads orders with their category in keyset batches of `size` on `db` (a reader connection);
     /// only those an ingest run after `run` inserted or updated, when it is given.
     public static func batches(

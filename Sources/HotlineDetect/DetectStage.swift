@@ -40,6 +40,15 @@ public struct DetectStage: Stage {
         self.full = full
     }
 
+    /// Brings `detect_prepared` up to date, committed before the run so that the second
+    /// connection `run` reads it with sees it.
+    public func prepare(in store: Store) throws {
+        guard try Orders.count(store.db) > 0 else { return }
+        try Log.timed("detect.prepare") { try refresh(store) }
+    }
+
+    /// Finds the signals in the prepared orders, on two connections and threads: hotspots, repeat
+    /// callers and stuck orders on this one, mass complaints and surges on a reader's.
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let db = store.db
         guard try Orders.count(db) > 0 else {
@@ -47,25 +56,41 @@ public struct DetectStage: Stage {
             try CandidateWriter.retireAll(db)
             return StageCounts(rowsIn: 0, rowsOut: 0, message: "no orders, so no candidates")
         }
-        let prepared = try Log.timed("detect.prepare") { try prepare(store) }
-        let total = try Log.timed("detect.copy") { try copyPrepared(db) }
-        try Log.timed("detect.aliases") { try Places.joinAliases(db) }
+        var prepared = ""
+        if case .changedSince(let run) = try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
+            prepared = "\(try Orders.count(db, writtenAfter: run).grouped) orders new or updated since the last run; "
+        }
+        let total = try Log.timed("detect.copy") { try Self.copyPrepared(db) }
         let firstDay = try db.scalar("SELECT min(day) FROM detect_orders")
         let lastDay = try db.scalar("SELECT max(day) FROM detect_orders")
-        let period = BaselinePeriod(
-            firstDay: firstDay, lastDay: lastDay, days: settings.baselineDays, minDays: settings.baselineMinDays,
-            volume: try DistrictRates.volume(db, firstDay: firstDay, lastDay: lastDay))
-        let scan = SignalScan(
-            db: db, settings: settings, period: period, district: try DistrictRates(db: db, period: period))
-        var findings: [Finding] = []
-        let signals: [(Signal, () throws -> [Finding])] = [
-            (.hotspot, scan.hotspots), (.repeatCaller, scan.repeatCallers), (.mass, scan.massComplaints),
-            (.mass, scan.campaigns), (.surge, scan.surges), (.stuck, scan.stuck),
-        ]
-        for (i, (signal, find)) in signals.enumerated() {
-            Log.progress("detect: signal \(i + 1) of \(signals.count) (\(signal.label))")
-            findings += try Log.timed("detect.\(i).\(signal.rawValue)") { try find() }
+        let volume = try DistrictRates.volume(db, firstDay: firstDay, lastDay: lastDay)
+        let settings = self.settings
+        /// Each thread's own baselines: `BaselinePeriod` caches as it is asked.
+        @Sendable func scan(_ db: Database) throws -> SignalScan {
+            let period = BaselinePeriod(
+                firstDay: firstDay, lastDay: lastDay, days: settings.baselineDays, minDays: settings.baselineMinDays,
+                volume: volume)
+            return SignalScan(
+                db: db, settings: settings, period: period, district: try DistrictRates(db: db, period: period))
         }
+        let reader = UncheckedSendable(try store.readerConnection())
+        let other = Background(label: "detect.signals") {
+            let db = reader.value
+            // One read transaction: one snapshot, and the temporary tables written without a
+            // commit per row.
+            try db.execute("BEGIN")
+            defer { try? db.execute("ROLLBACK") }
+            _ = try Log.timed("detect.copy (second)") { try Self.copyPrepared(db) }
+            let s = try scan(db)
+            return try Self.find([(2, .mass, s.massComplaints), (3, .mass, s.campaigns), (4, .surge, s.surges)])
+        }
+        let mine = Result {
+            let s = try scan(db)
+            return try Self.find([(0, .hotspot, s.hotspots), (1, .repeatCaller, s.repeatCallers), (5, .stuck, s.stuck)])
+        }
+        let theirs = try other.value()
+        // In the signals' own order, so candidates are built the same way whichever thread ends first.
+        let findings = (try mine.get() + theirs).sorted { $0.index < $1.index }.flatMap(\.findings)
         Log.endProgress()
         var counts: [Signal: Int] = [:]
         for finding in findings { counts[finding.signal, default: 0] += 1 }
@@ -90,6 +115,16 @@ public struct DetectStage: Stage {
                 + "\(written.current) candidates (\(written.new) new, \(written.quiet) quiet) from \(found)")
     }
 
+    /// Runs each signal of `signals` (numbered in the signals' order), keeping its findings apart.
+    private static func find(
+        _ signals: [(index: Int, signal: Signal, find: () throws -> [Finding])]
+    ) throws -> [(index: Int, findings: [Finding])] {
+        try signals.map { s in
+            Log.progress("detect: \(s.signal.label)")
+            return (s.index, try Log.timed("detect.\(s.index).\(s.signal.rawValue)") { try s.find() })
+        }
+    }
+
     /// The order columns detect reads.
     static let columns: [OrderColumn] = [
         .seq, .receivedAt, .district, .street, .community, .address, .title, .content, .callerKey, .unit, .status,
@@ -97,8 +132,8 @@ public struct DetectStage: Stage {
     ]
 
     /// Brings `detect_prepared` and `detect_subjects` up to date with the orders and their
-    /// categories, and says how much it prepared (empty when it prepared everything).
-    private func prepare(_ store: Store) throws -> String {
+    /// categories.
+    private func refresh(_ store: Store) throws {
         let db = store.db
         var since: Int?
         switch try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
@@ -115,16 +150,18 @@ public struct DetectStage: Stage {
                 WHERE c.order_seq = detect_prepared.seq AND c.run_id > ?
                 """, [Values.unclassified, since])
         }
-        let count = try prepareOrders(store, writtenAfter: since)
-        return since == nil ? "" : "\(count.grouped) orders new or updated since the last run; "
+        _ = try prepareOrders(store, writtenAfter: since)
     }
 
     /// Copies `detect_prepared` into the temporary `detect_orders` the signals read, with place
     /// names from texts joined to their aliases; returns its row count.
-    private func copyPrepared(_ db: Database) throws -> Int {
+    private static func copyPrepared(_ db: Database) throws -> Int {
         let columns = DetectColumn.list()
+        // The signals sort and join this copy of every order: it gets a cache of its own, not
+        // SQLite's 2 MB default for temporary tables.
         try db.execute(
             """
+            PRAGMA temp.cache_size = -16384;
             DROP TABLE IF EXISTS temp.detect_orders;
             CREATE TEMP TABLE detect_orders(
                 seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, day INTEGER NOT NULL, month TEXT NOT NULL,

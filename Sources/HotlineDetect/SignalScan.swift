@@ -3,7 +3,7 @@ import HotlineCore
 import HotlineStore
 
 /// One signal's finding: a group of orders that bunch up, why, and a key that names it across runs.
-struct Finding {
+struct Finding: Sendable {
     var signal: Signal
     /// Names the group and the start of its episode, for a candidate id that stays the same nightly.
     var key: String

@@ -46,7 +46,7 @@ public struct RenderStage: Stage {
         try Report.checkReady(store.db)
         let reader = UncheckedSendable(try store.readerConnection())
         return try publish(at: target) { folder in
-            let lists = Background {
+            let lists = Background(label: "render.lists") {
                 for list in LongList.all {
                     try Log.timed("render.\(list.file)") {
                         try list.write(
@@ -72,7 +72,7 @@ public struct RenderStage: Stage {
                 }
                 return StageCounts(rowsIn: report.total, rowsOut: files.count + LongList.all.count, message: target)
             }
-            try lists.wait()
+            try lists.value()
             return try pages.get()
         }
     }
@@ -181,25 +181,5 @@ public struct RenderStage: Stage {
 
     private func posixError(_ call: String) -> HotlineError {
         .publish(path: out, problem: "\(call): \(String(cString: strerror(errno)))")
-    }
-}
-
-/// Work started on another thread and waited for later; `wait` rethrows what it threw.
-final class Background: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    /// Set by the worker before it signals `done`; read after `wait` has seen the signal.
-    private var failure: (any Error)?
-
-    init(_ work: @escaping @Sendable () throws -> Void) {
-        Thread.detachNewThread { [self] in
-            do { try work() } catch { failure = error }
-            done.signal()
-        }
-    }
-
-    /// Blocks until the work ends; call exactly once.
-    func wait() throws {
-        done.wait()
-        if let failure { throw failure }
     }
 }

@@ -74,11 +74,18 @@ public protocol Stage {
     /// they name (the taxonomy, a model), as a fingerprint recorded with each run.
     var fingerprint: String { get }
 
+    /// Work `Store.run` commits in a transaction of its own before the run's: only what a run that
+    /// then fails may leave done, such as a cache of the stage's inputs that later runs refresh.
+    /// Readers on other connections see it during `run`. Does nothing unless a stage says so.
+    func prepare(in store: Store) throws
+
     /// Does the stage's work inside the transaction `Store.run` opens, as run `runID`.
     func run(in store: Store, runID: Int) throws -> StageCounts
 }
 
 extension Stage {
+    public func prepare(in store: Store) throws {}
+
     /// The settings' values, the contents of the input files they name, and the stage's migrations
     /// (a stage whose tables gained a migration since its last run reruns over everything).
     public static func fingerprint(of config: PipelineConfig, files: [String] = []) -> String {

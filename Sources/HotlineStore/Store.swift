@@ -94,13 +94,21 @@ public final class Store {
 
     // MARK: Stage runs
 
-    /// Runs `stage` in one transaction and records it in `runs`, with the tables it changed.
+    /// Runs `stage` in one transaction (after its `prepare` in one of its own) and records it in
+    /// `runs`, with the tables it changed.
     ///
     /// When the stage throws, its writes are rolled back, a failed run is recorded with the error,
     /// and the error is rethrown.
     @discardableResult
     public func run<S: Stage>(_ stage: S) throws -> StageCounts {
-        try runStage(S.name, fingerprint: stage.fingerprint, owns: S.owns) { try stage.run(in: self, runID: $0) }
+        let started = LocalDateTime.now().description
+        do {
+            try db.transaction { try stage.prepare(in: self) }
+        } catch {
+            try? RunRecord.recordFailure(S.name, fingerprint: stage.fingerprint, started: started, error: error, in: db)
+            throw error
+        }
+        return try runStage(S.name, fingerprint: stage.fingerprint, owns: S.owns) { try stage.run(in: self, runID: $0) }
     }
 
     /// Runs `body` as run of `stage` in one transaction (see `run`).

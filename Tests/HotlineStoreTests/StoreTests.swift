@@ -105,7 +105,46 @@ private struct Copier: Stage {
     }
 }
 
+/// A stage whose `prepare` fills a cache that a second connection reads in `run`, which then
+/// fails when told to.
+private struct Cached: Stage {
+    static let name = StageName.detect
+    static let reads: [TableName] = []
+    static let owns = [TableName("cache"), TableName("out")]
+    static let migrations = [Migration("cached.1-tables", sql: "CREATE TABLE cache(x); CREATE TABLE out(x);")]
+    static let settings: [Setting] = []
+    let fingerprint = ""
+    var fail = false
+
+    init(config: PipelineConfig, paths: StagePaths) throws {}
+    init(fail: Bool) { self.fail = fail }
+
+    struct Boom: Error {}
+
+    func prepare(in store: Store) throws { try store.db.execute("INSERT INTO cache VALUES(1)") }
+
+    func run(in store: Store, runID: Int) throws -> StageCounts {
+        // What prepare wrote is committed: another connection sees it.
+        let seen = try store.readerConnection().scalar("SELECT count(*) FROM cache")
+        try store.db.execute("INSERT INTO out VALUES(?)", [seen])
+        if fail { throw Boom() }
+        return StageCounts(rowsIn: seen, rowsOut: 1)
+    }
+}
+
 @Suite struct StageTests {
+    @Test func preparedWorkIsCommittedBeforeTheRunAndKeptWhenTheRunFails() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(path: dir.file("c.sqlite"), stages: [Cached.self])
+        #expect(throws: Cached.Boom.self) { try store.run(Cached(fail: true)) }
+        #expect(try store.db.scalar("SELECT count(*) FROM cache") == 1)
+        #expect(try store.db.scalar("SELECT count(*) FROM out") == 0)
+        #expect(try store.recentRuns().map(\.status) == [.failed])
+        try store.run(Cached(fail: false))
+        #expect(try store.db.rows("SELECT x FROM out") == [[.int(2)]])
+        #expect(try store.recentRuns().map(\.status) == [.ok, .failed])
+    }
+
     @Test func stalenessFollowsTheDeclaredInputsAndTheFingerprint() throws {
         let dir = TemporaryDirectory()
         let store = try Store(path: dir.file("s.sqlite"), stages: [Copier.self])
