@@ -128,8 +128,9 @@ public struct AggregateStage: Stage {
             let months = try db.texts(
                 """
                 SELECT month FROM orders WHERE run_id > ?1
-                UNION SELECT m.month FROM agg_order_month m JOIN orders o ON o.seq = m.seq WHERE o.run_id > ?1
-                UNION SELECT m.month FROM agg_order_month m JOIN classified c ON c.order_seq = m.seq WHERE c.run_id > ?1
+                UNION SELECT m.month FROM orders o CROSS JOIN agg_order_month m ON m.seq = o.seq WHERE o.run_id > ?1
+                UNION SELECT m.month FROM classified c CROSS JOIN agg_order_month m ON m.seq = c.order_seq
+                    WHERE c.run_id > ?1
                 ORDER BY 1
                 """, [run])
             try db.execute(Self.keepOrderMonths(where: "WHERE run_id > ?"), [run])
