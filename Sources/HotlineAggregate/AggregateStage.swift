@@ -122,29 +122,38 @@ public struct AggregateStage: Stage {
         switch try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
         case .everything(let reason):
             if try store.lastSuccessfulRun(of: Self.name) != nil { Log.info("aggregate: every month, as \(reason)") }
-            try db.execute("DELETE FROM agg_order_month; " + Self.keepOrderMonths(where: ""))
+            // Index after the bulk insert: one sort, not a B-tree insert per order at a random key.
+            try db.execute(
+                """
+                DROP INDEX IF EXISTS agg_order_month_by_caller; DELETE FROM agg_order_month;
+                \(Self.keepOrderMonths(where: ""));
+                \(Self.callerIndex);
+                """)
             return nil
         case .changedSince(let run):
-            let months = try db.texts(
-                """
-                SELECT month FROM orders WHERE run_id > ?1
-                UNION SELECT m.month FROM orders o CROSS JOIN agg_order_month m ON m.seq = o.seq WHERE o.run_id > ?1
-                UNION SELECT m.month FROM classified c CROSS JOIN agg_order_month m ON m.seq = c.order_seq
-                    WHERE c.run_id > ?1
-                ORDER BY 1
-                """, [run])
-            try db.execute(Self.keepOrderMonths(where: "WHERE run_id > ?"), [run])
-            return months
+            // The months the changed orders were counted in, then the months they are in now.
+            let changed = "seq IN (\(Orders.writtenAfter) UNION \(Classifications.classifiedAfter))"
+            let before = Set(try db.texts("SELECT DISTINCT month FROM agg_order_month WHERE \(changed)", [run]))
+            try db.execute(Self.keepOrderMonths(where: "WHERE seq IN (\(Orders.writtenAfter))"), [run])
+            let now = try db.texts("SELECT DISTINCT month FROM agg_order_month WHERE \(changed)", [run])
+            return before.union(now).sorted()
         }
     }
+
+    /// `agg_order_month`'s index by caller, as migration `aggregate.5-month-state` made it.
+    static let callerIndex = """
+        CREATE INDEX agg_order_month_by_caller ON agg_order_month(caller_key, unsatisfied_close)
+            WHERE caller_key IS NOT NULL
+        """
 
     /// Keeps each order's month, caller and what makes it a possible escalation, for the orders
     /// `condition` selects.
     static func keepOrderMonths(where condition: String) -> String {
         """
         INSERT OR REPLACE INTO agg_order_month(seq, month, caller_key, unsatisfied_close, reopened)
-        SELECT seq, month, caller_key, coalesce(\(Orders.isUnsatisfiedClose), 0), coalesce(reopened, 0) = 1
-        FROM orders \(condition)
+        SELECT \(Orders.columns([.seq, .month, .callerKey], alias: "o")), coalesce(\(Orders.isUnsatisfiedClose), 0),
+            coalesce(\(Orders.column(.reopened)), 0) = 1
+        FROM \(TableName.orders) o \(condition)
         """
     }
 

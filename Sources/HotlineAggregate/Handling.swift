@@ -214,7 +214,8 @@ struct Handling {
         try db.execute(
             """
             DELETE FROM agg_supervision WHERE order_id IN (
-                SELECT o.id FROM orders o JOIN agg_order_month m ON m.seq = o.seq WHERE m.month IN (\(list)))
+                SELECT \(Orders.column(.id)) FROM \(TableName.orders) o JOIN agg_order_month m ON m.seq = o.seq
+                WHERE m.month IN (\(list)))
             """, months)
     }
 

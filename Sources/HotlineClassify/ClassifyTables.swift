@@ -170,13 +170,13 @@ public enum Classifications {
         }
     }
 
+    /// `SELECT order_seq` of the orders a classify run after the run bound to `?1` classified, for
+    /// a caller's `IN (…)`.
+    public static let classifiedAfter = "SELECT order_seq FROM classified WHERE run_id > ?1"
+
     /// How many orders an ingest run or a classify run after `run` wrote or classified.
     public static func changedCount(_ db: Database, since run: Int) throws -> Int {
-        try db.scalar(
-            """
-            SELECT count(*) FROM (SELECT seq FROM orders WHERE run_id > ?1
-                UNION SELECT order_seq FROM classified WHERE run_id > ?1)
-            """, [run])
+        try db.scalar("SELECT count(*) FROM (\(Orders.writtenAfter) UNION \(classifiedAfter))", [run])
     }
 
     /// Reads orders with their category in keyset batches of `size` on `db` (a reader connection);
@@ -185,23 +185,18 @@ public enum Classifications {
         _ db: Database, columns: [OrderColumn], size: Int, writtenAfter run: Int? = nil,
         send: ([ClassifiedOrder]) -> Bool
     ) throws {
-        let all = columns.contains(.seq) ? columns : [.seq] + columns
-        let statement = try db.prepare(
-            selectOrders(all) + " WHERE o.seq > ?\(run.map { " AND o.run_id > \($0)" } ?? "") ORDER BY o.seq LIMIT ?")
-        let orders = try statement.reader(OrderColumn.self, only: all)
-        let classes = try statement.reader(ClassifiedColumn.self, only: [.category, .parent])
+        let all = [.seq] + columns.filter { $0 != .seq }
         let set = Set(all)
-        var last = Int.min
-        while true {
-            try statement.bind([last, size])
-            var batch: [ClassifiedOrder] = []
-            while try statement.step() {
-                let order = StoredOrder(orders, columns: set)
-                last = order.seq
-                batch.append(
-                    ClassifiedOrder(order: order, category: classes.text(.category), parent: classes.text(.parent)))
+        try Orders.batches(db, select: selectOrders(all), size: size, writtenAfter: run) { statement in
+            let orders = try statement.reader(OrderColumn.self, only: all)
+            let classes = try statement.reader(ClassifiedColumn.self, only: [.category, .parent])
+            return {
+                ClassifiedOrder(
+                    order: StoredOrder(orders, columns: set), category: classes.text(.category),
+                    parent: classes.text(.parent))
             }
-            if batch.isEmpty || !send(batch) { return }
+        } send: {
+            send($0)
         }
     }
 

@@ -9,12 +9,13 @@ import HotlineStore
 /// Every order gets a place (from its address, else from its text) and a SimHash of its text once,
 /// kept in `detect_prepared`: a night prepares only the orders ingest wrote since the last run, and
 /// takes the categories classify changed; the settings changing, orders removed or `--full`
-/// prepare everything again. The signals read a temporary copy, in which place names found in
-/// texts are joined with their aliases over the whole store. Each signal then reads that table sorted its own way and
-/// keeps only one group at a time in memory: hotspots by place and category, repeat callers by
-/// caller and category, mass complaints by text cluster, surges by community, category and month,
-/// stuck orders by place and category. Findings that share most of their orders are merged into one
-/// candidate, which keeps the id of the earlier run's candidate with the same orders.
+/// prepare everything again. The signals read a temporary copy on each of two connections, in
+/// which place names found in texts are joined with their aliases over the whole store. Each
+/// signal reads that copy sorted its own way and keeps only one group at a time in memory:
+/// hotspots by place and category, repeat callers by caller and category, mass complaints by text
+/// cluster, surges by community, category and month, stuck orders by place and category. Findings
+/// that share most of their orders are merged into one candidate, which keeps the id of the earlier
+/// run's candidate with the same orders.
 public struct DetectStage: Stage {
     public static let name = StageName.detect
     public static let reads: [TableName] = [.orders, .classified]
@@ -146,9 +147,11 @@ public struct DetectStage: Stage {
             // Categories classify changed since; the orders ingest wrote are prepared whole below.
             try db.execute(
                 """
-                UPDATE detect_prepared SET category = coalesce(c.category, ?) FROM classified c
-                WHERE c.order_seq = detect_prepared.seq AND c.run_id > ?
-                """, [Values.unclassified, since])
+                UPDATE detect_prepared SET category = coalesce(c.\(ClassifiedColumn.category.name), ?2)
+                FROM \(TableName.classified) c
+                WHERE detect_prepared.seq IN (\(Classifications.classifiedAfter))
+                    AND c.\(ClassifiedColumn.orderSeq.name) = detect_prepared.seq
+                """, [since, Values.unclassified])
         }
         _ = try prepareOrders(store, writtenAfter: since)
     }

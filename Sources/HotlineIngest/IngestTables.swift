@@ -247,6 +247,10 @@ public enum Orders {
     /// How many orders the store holds.
     public static func count(_ db: Database) throws -> Int { try db.scalar("SELECT count(*) FROM orders") }
 
+    /// `SELECT seq` of the orders an ingest run after the run bound to `?1` inserted or updated, for
+    /// a caller's `IN (…)`.
+    public static let writtenAfter = "SELECT seq FROM orders WHERE run_id > ?1"
+
     /// How many orders an ingest run after `run` inserted or updated.
     public static func count(_ db: Database, writtenAfter run: Int) throws -> Int {
         try db.scalar("SELECT count(*) FROM orders WHERE run_id > ?", [run])
@@ -298,21 +302,50 @@ public enum Orders {
         _ db: Database, columns: [OrderColumn], size: Int, writtenAfter run: Int? = nil,
         send: ([StoredOrder]) -> Bool
     ) throws {
-        let all = columns.contains(.seq) ? columns : [.seq] + columns
-        let statement = try db.prepare(
-            select(all) + " WHERE o.seq > ?\(run == nil ? "" : " AND o.run_id > ?") ORDER BY o.seq LIMIT ?")
-        let reader = try statement.reader(OrderColumn.self, only: all)
+        let all = [.seq] + columns.filter { $0 != .seq }
         let set = Set(all)
-        var last = Int.min
-        while true {
-            try statement.bind(run.map { [last, $0, size] } ?? [last, size])
-            var batch: [StoredOrder] = []
-            while try statement.step() {
-                let order = StoredOrder(reader, columns: set)
-                last = order.seq
-                batch.append(order)
+        try batches(db, select: select(all), size: size, writtenAfter: run) { statement in
+            let reader = try statement.reader(OrderColumn.self, only: all)
+            return { StoredOrder(reader, columns: set) }
+        } send: {
+            send($0)
+        }
+    }
+
+    /// Runs `select … FROM orders o …` (whose first column is `o.seq`) in keyset batches of `size`
+    /// by `o.seq`, decoding each row with
+    /// what `decoder` makes for the statement. With `run`, only the orders written after it, found
+    /// through the run index and read seq range by seq range, so a night reads its own orders, not
+    /// the store.
+    public static func batches<T>(
+        _ db: Database, select: String, size: Int, writtenAfter run: Int?,
+        decoder: (Statement) throws -> () -> T, send: ([T]) -> Bool
+    ) throws {
+        guard let run else {
+            let statement = try db.prepare(select + " WHERE o.seq > ? ORDER BY o.seq LIMIT ?")
+            let decode = try decoder(statement)
+            var last = Int.min
+            while true {
+                try statement.bind([last, size])
+                var batch: [T] = []
+                while try statement.step() {
+                    last = statement.int(0)
+                    batch.append(decode())
+                }
+                if batch.isEmpty || !send(batch) { return }
             }
-            if batch.isEmpty || !send(batch) { return }
+        }
+        let changed = try db.ints(writtenAfter.replacingOccurrences(of: "?1", with: "?") + " ORDER BY seq", [run])
+        let statement = try db.prepare(select + " WHERE o.seq BETWEEN ? AND ? AND o.run_id > ? ORDER BY o.seq")
+        let decode = try decoder(statement)
+        var start = 0
+        while start < changed.count {
+            let end = min(start + size, changed.count) - 1
+            try statement.bind([changed[start], changed[end], run])
+            var batch: [T] = []
+            while try statement.step() { batch.append(decode()) }
+            if !send(batch) { return }
+            start = end + 1
         }
     }
 }

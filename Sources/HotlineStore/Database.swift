@@ -119,6 +119,15 @@ public final class Database {
         return try statement.step() ? statement.int(0) : 0
     }
 
+    /// The first column of every row, as a whole number (0 for NULL).
+    public func ints(_ sql: String, _ values: [any SQLBindable] = []) throws -> [Int] {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        var out: [Int] = []
+        while try statement.step() { out.append(statement.int(0)) }
+        return out
+    }
+
     /// The first column of every row, as text ("" for NULL).
     public func texts(_ sql: String, _ values: [any SQLBindable] = []) throws -> [String] {
         let statement = try prepare(sql)

@@ -35,6 +35,17 @@ import Testing
         #expect(try store.db.scalarText("SELECT parent FROM agg_category WHERE category = '物业管理'") == "住房和物业")
     }
 
+    /// A full run drops and re-creates the caller index around its bulk insert: as the migration made it.
+    @Test func aFullRunLeavesTheSchemaAsTheMigrationsMadeIt() throws {
+        let fresh = try Store(
+            path: dir.file("fresh.sqlite"), stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
+        let schema = "SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'agg_%' ORDER BY name"
+        let before = try fresh.db.rows(schema)
+        let store = try aggregated()
+        #expect(try store.db.rows(schema) == before)
+        #expect(try store.db.rows(schema).contains { $0[0].text == "agg_order_month_by_caller" })
+    }
+
     @Test func monthsIncludeEmptyOnes() throws {
         let store = try aggregated()
         let months = try store.db.rows("SELECT month, n FROM agg_month ORDER BY month").map {

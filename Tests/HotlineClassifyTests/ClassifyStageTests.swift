@@ -45,6 +45,44 @@ import Testing
         #expect(try store.db.scalar("SELECT count(DISTINCT run_id) FROM classified") == 1)
     }
 
+    /// A night's batches hold exactly the orders written since, in seq order, whatever the batch size.
+    @Test func batchesOfWhatChangedHoldExactlyTheOrdersWrittenSince() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(path: dir.file("b.sqlite"), stages: [IngestStage.self, ClassifyStage.self])
+        try IngestStage.insert(Self.orders(), into: store)
+        let first = try #require(try store.lastSuccessfulRun(of: .ingest)).id
+        // A later export changes A2, A5 and A6 and adds A7.
+        var later = Self.orders().filter { ["A2", "A5", "A6"].contains($0.id) }.map {
+            var o = $0
+            o.content = (o.content ?? "") + "，再次反映"
+            o.sourceFile = "later.csv"
+            return o
+        }
+        later.append(Order(id: "A7", receivedAt: LocalDateTime(year: 2021, month: 4, day: 1)))
+        try IngestStage.insert(later, into: store)
+        for size in [1, 2, 3, 10] {
+            var batches: [[String]] = []
+            try Classifications.batches(store.db, columns: [.id], size: size, writtenAfter: first) {
+                batches.append($0.map(\.order.id))
+                return true
+            }
+            #expect(batches.flatMap { $0 } == ["A2", "A5", "A6", "A7"], "size \(size)")
+            #expect(batches.allSatisfy { $0.count <= size })
+            var plain: [String] = []
+            try Orders.batches(store.db, columns: [.id], size: size, writtenAfter: first) {
+                plain += $0.map(\.id)
+                return true
+            }
+            #expect(plain == ["A2", "A5", "A6", "A7"])
+            var all: [String] = []
+            try Orders.batches(store.db, columns: [.id], size: size) {
+                all += $0.map(\.id)
+                return true
+            }
+            #expect(all == ["A1", "A2", "A3", "A4", "A5", "A6", "A7"])
+        }
+    }
+
     @Test func classifiedOrdersAreReadWithTheirCategory() throws {
         let dir = TemporaryDirectory()
         let store = try Store(path: dir.file("r.sqlite"), stages: [IngestStage.self, ClassifyStage.self])
