@@ -48,8 +48,8 @@ public struct DetectStage: Stage {
         try Log.timed("detect.prepare") { try refresh(store) }
     }
 
-    /// Finds the signals in the prepared orders, on two connections and threads: hotspots, repeat
-    /// callers and stuck orders on this one, mass complaints and surges on a reader's.
+    /// Finds the signals in the prepared orders, on two connections and threads: hotspots and stuck
+    /// orders on this one, repeat callers, mass complaints and surges on a reader's.
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let db = store.db
         guard try Orders.count(db) > 0 else {
@@ -83,11 +83,14 @@ public struct DetectStage: Stage {
             defer { try? db.execute("ROLLBACK") }
             _ = try Log.timed("detect.copy (second)") { try Self.copyPrepared(db) }
             let s = try scan(db)
-            return try Self.find([(2, .mass, s.massComplaints), (3, .mass, s.campaigns), (4, .surge, s.surges)])
+            return try Self.find([
+                (1, .repeatCaller, s.repeatCallers), (2, .mass, s.massComplaints), (3, .mass, s.campaigns),
+                (4, .surge, s.surges),
+            ])
         }
         let mine = Result {
             let s = try scan(db)
-            return try Self.find([(0, .hotspot, s.hotspots), (1, .repeatCaller, s.repeatCallers), (5, .stuck, s.stuck)])
+            return try Self.find([(0, .hotspot, s.hotspots), (5, .stuck, s.stuck)])
         }
         let theirs = try other.value()
         // In the signals' own order, so candidates are built the same way whichever thread ends first.
