@@ -57,7 +57,7 @@ public struct AggregateStage: Stage {
 
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let db = store.db
-        let months = try Log.timed("aggregate.months") { try touchedMonths(store) }
+        let (months, since) = try Log.timed("aggregate.months") { try touchedMonths(store) }
         try db.execute(
             """
             DELETE FROM communities; DELETE FROM agg_summary; DELETE FROM agg_category; DELETE FROM agg_month;
@@ -78,7 +78,7 @@ public struct AggregateStage: Stage {
             try Handling.forget(months: months, in: db)
             try Cube.forget(months: months, in: db)
         }
-        try Handling(db: db, settings: handling).run(months: months) { recounted.add($0) }
+        try Handling(db: db, settings: handling).run(months: months, since: since) { recounted.add($0) }
         try recounted.save(in: db)
         let cube = try Cube(db)
         let total = cube.total
@@ -116,8 +116,9 @@ public struct AggregateStage: Stage {
 
     /// The months to count again: nil for every month (first run, settings changed, orders removed,
     /// `--full`), else those of the orders written or reclassified since the last run, old and new.
-    /// Brings `agg_order_month` up to date.
-    private func touchedMonths(_ store: Store) throws -> [String]? {
+    /// Brings `agg_order_month` up to date, and lists in `temp.agg_touched_callers` the callers the
+    /// changed orders had or have. Returns the months and the run the changes are counted from.
+    private func touchedMonths(_ store: Store) throws -> (months: [String]?, since: Int?) {
         let db = store.db
         switch try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
         case .everything(let reason):
@@ -129,14 +130,25 @@ public struct AggregateStage: Stage {
                 \(Self.keepOrderMonths(where: ""));
                 \(Self.callerIndex);
                 """)
-            return nil
+            return (nil, nil)
         case .changedSince(let run):
             // The months the changed orders were counted in, then the months they are in now.
-            let changed = "seq IN (\(Orders.writtenAfter) UNION \(Classifications.classifiedAfter))"
+            let changed = "seq IN (\(Escalations.changed))"
+            let callers = """
+                INSERT OR IGNORE INTO temp.agg_touched_callers
+                SELECT caller_key FROM agg_order_month WHERE \(changed) AND caller_key IS NOT NULL
+                """
+            try db.execute(
+                """
+                CREATE TEMP TABLE IF NOT EXISTS agg_touched_callers(caller_key TEXT PRIMARY KEY);
+                DELETE FROM temp.agg_touched_callers;
+                """)
+            try db.execute(callers, [run])
             let before = Set(try db.texts("SELECT DISTINCT month FROM agg_order_month WHERE \(changed)", [run]))
             try db.execute(Self.keepOrderMonths(where: "WHERE seq IN (\(Orders.writtenAfter))"), [run])
+            try db.execute(callers, [run])
             let now = try db.texts("SELECT DISTINCT month FROM agg_order_month WHERE \(changed)", [run])
-            return before.union(now).sorted()
+            return (before.union(now).sorted(), run)
         }
     }
 

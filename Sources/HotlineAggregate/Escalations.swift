@@ -6,11 +6,40 @@ import HotlineStore
 /// The escalation list: orders still unsatisfied after being handled again, either reopened after
 /// an unsatisfied close, or the same caller again on the same matter within `recallDays` of an
 /// unsatisfied close (a recall; detect's repeat-caller signal is another thing).
+///
+/// A night rewrites only what the changed orders can move: their own rows, and the recalls of the
+/// callers they had or have (`temp.agg_touched_callers`, filled by the aggregate stage). Reopened
+/// rows are written before recalls, so an order that is both is listed as reopened either way.
 struct Escalations {
     let db: Database
     let recallDays: Int
 
-    func write() throws {
+    /// The orders written or reclassified after the run bound to `?1`, for an `IN (…)`.
+    static let changed = "\(Orders.writtenAfter) UNION \(Classifications.classifiedAfter)"
+
+    /// Rewrites the list: whole when `since` is nil, else what the orders changed after run
+    /// `since` can move.
+    func write(since: Int?) throws {
+        var reopened = "o.seq IN (SELECT seq FROM agg_order_month WHERE reopened = 1)"
+        var callers = "caller_key IS NOT NULL"
+        var values: [any SQLBindable] = []
+        if let since {
+            let id = Orders.column(.id)
+            try db.execute(
+                "DELETE FROM agg_escalation WHERE order_id IN (SELECT \(id) FROM orders o WHERE o.seq IN (\(Self.changed)))",
+                [since])
+            try db.execute(
+                """
+                DELETE FROM agg_escalation WHERE reason = ? AND order_id IN (
+                    SELECT \(id) FROM orders o JOIN agg_order_month m ON m.seq = o.seq
+                    WHERE m.caller_key IN (SELECT caller_key FROM temp.agg_touched_callers))
+                """, [EscalationReason.recalled.rawValue])
+            reopened = "o.seq IN (SELECT seq FROM agg_order_month WHERE reopened = 1 AND seq IN (\(Self.changed)))"
+            callers = "caller_key IN (SELECT caller_key FROM temp.agg_touched_callers)"
+            values = [since]
+        } else {
+            try db.execute("DELETE FROM agg_escalation")
+        }
         let insert = try db.insert(
             into: "agg_escalation", EscalationRecord.Column.allCases, conflict: "ON CONFLICT DO NOTHING")
         func add(
@@ -31,9 +60,7 @@ struct Escalations {
             .id, .unit, .street, .receivedAt, .status, .satisfaction, .closedAt, .reopened, .reopenedAfter, .callerKey,
         ]
         // Reopened after an unsatisfied close, and not closed satisfied since.
-        try Classifications.forEachOrder(
-            db, columns: columns, where: "o.seq IN (SELECT seq FROM agg_order_month WHERE reopened = 1)"
-        ) { o in
+        try Classifications.forEachOrder(db, columns: columns, where: reopened, values) { o in
             let order = o.order
             guard Rules.isNotSatisfied(order.reopenedAfter) else { return }
             guard !Rules.isClosed(order.status) || Rules.isNotSatisfied(order.satisfaction) else { return }
@@ -47,7 +74,7 @@ struct Escalations {
             db, columns: columns,
             where: """
                 o.seq IN (SELECT seq FROM agg_order_month WHERE caller_key IN (
-                    SELECT caller_key FROM agg_order_month WHERE caller_key IS NOT NULL GROUP BY caller_key
+                    SELECT caller_key FROM agg_order_month WHERE \(callers) GROUP BY caller_key
                     HAVING count(*) > 1 AND max(unsatisfied_close) = 1))
                 """,
             orderBy: "o.caller_key, c.category, o.received_at, o.id"

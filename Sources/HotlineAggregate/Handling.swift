@@ -149,7 +149,8 @@ struct Handling {
     /// Recounts the months in `months` (every month when nil) from their orders, handing each order
     /// to `observe` too (the aggregate stage's other counts), then writes the handling tables from
     /// every month's share. The months' old shares must be gone (`forget`).
-    func run(months: [String]?, observe: (ClassifiedOrder) -> Void) throws {
+    /// `since` is the run the changes are counted from, when `months` is given.
+    func run(months: [String]?, since: Int?, observe: (ClassifiedOrder) -> Void) throws {
         try Log.timed("aggregate.scan") { try scan(months: months, observe: observe) }
         let now = try reportDate()
         var tallies: [Key: Tally] = [:]
@@ -192,8 +193,9 @@ struct Handling {
             if let h = histograms[key] { histograms[period, default: Histogram()].add(h) }
         }
         try Log.timed("aggregate.handling") { try write(tallies, histograms: histograms) }
-        try db.execute("DELETE FROM agg_escalation")
-        try Log.timed("aggregate.escalations") { try Escalations(db: db, recallDays: settings.recallDays).write() }
+        try Log.timed("aggregate.escalations") {
+            try Escalations(db: db, recallDays: settings.recallDays).write(since: months == nil ? nil : since)
+        }
         try writeQuality()
     }
 

@@ -106,7 +106,13 @@ import Testing
         var random = Random(state: 11)
         // Each night: what lands in the exports folder, and whether the taxonomy is edited first.
         var nights: [(files: [(String, String)], taxonomy: String?)] = []
-        let january = Self.month(2021, 1, n: 120, first: 0, random: &random)
+        // R2 recalls R1 (the same caller on the same matter after an unsatisfied close) until R1's
+        // caller is corrected on night 4.
+        let recall = [
+            Self.row("R1", 2021, 1, 3, place: 2, text: 0, closed: true, satisfaction: "不满意", phone: 7),
+            Self.row("R2", 2021, 1, 10, place: 2, text: 0, closed: false, satisfaction: "", phone: 7),
+        ]
+        let january = Self.month(2021, 1, n: 120, first: 0, random: &random) + recall.joined()
         nights.append(([("2021-01.csv", Self.header + january)], nil))
         // February, and January's open orders closed (a later export of the same orders).
         let closing = january.split(separator: "\n").filter { $0.contains(",办理中,") }.prefix(15).map {
@@ -131,7 +137,9 @@ import Testing
             ))
         // A gap: April has no export; May does, with a January order corrected to March (its month,
         // caller and callback change).
-        let moved = Self.row("N5", 2021, 3, 15, place: 1, text: 2, closed: true, satisfaction: "不满意", phone: 2)
+        let moved =
+            Self.row("N5", 2021, 3, 15, place: 1, text: 2, closed: true, satisfaction: "不满意", phone: 2)
+            + Self.row("R1", 2021, 1, 3, place: 2, text: 0, closed: true, satisfaction: "不满意", phone: 8)
         nights.append(
             (
                 [("2021-05.csv", Self.header + Self.month(2021, 5, n: 100, first: 3_000, random: &random) + moved)],
