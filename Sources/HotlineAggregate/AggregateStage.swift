@@ -133,7 +133,7 @@ public struct AggregateStage: Stage {
             return (nil, nil)
         case .changedSince(let run):
             // The months the changed orders were counted in, then the months they are in now.
-            let changed = "seq IN (\(Escalations.changed))"
+            let changed = "seq IN (\(Classifications.changedAfter))"
             let callers = """
                 INSERT OR IGNORE INTO temp.agg_touched_callers
                 SELECT caller_key FROM agg_order_month WHERE \(changed) AND caller_key IS NOT NULL

@@ -14,9 +14,6 @@ struct Escalations {
     let db: Database
     let recallDays: Int
 
-    /// The orders written or reclassified after the run bound to `?1`, for an `IN (…)`.
-    static let changed = "\(Orders.writtenAfter) UNION \(Classifications.classifiedAfter)"
-
     /// Rewrites the list: whole when `since` is nil, else what the orders changed after run
     /// `since` can move.
     func write(since: Int?) throws {
@@ -26,7 +23,7 @@ struct Escalations {
         if let since {
             let id = Orders.column(.id)
             try db.execute(
-                "DELETE FROM agg_escalation WHERE order_id IN (SELECT \(id) FROM orders o WHERE o.seq IN (\(Self.changed)))",
+                "DELETE FROM agg_escalation WHERE order_id IN (SELECT \(id) FROM orders o WHERE o.seq IN (\(Classifications.changedAfter)))",
                 [since])
             try db.execute(
                 """
@@ -34,7 +31,8 @@ struct Escalations {
                     SELECT \(id) FROM orders o JOIN agg_order_month m ON m.seq = o.seq
                     WHERE m.caller_key IN (SELECT caller_key FROM temp.agg_touched_callers))
                 """, [EscalationReason.recalled.rawValue])
-            reopened = "o.seq IN (SELECT seq FROM agg_order_month WHERE reopened = 1 AND seq IN (\(Self.changed)))"
+            reopened =
+                "o.seq IN (SELECT seq FROM agg_order_month WHERE reopened = 1 AND seq IN (\(Classifications.changedAfter)))"
             callers = "caller_key IN (SELECT caller_key FROM temp.agg_touched_callers)"
             values = [since]
         } else {

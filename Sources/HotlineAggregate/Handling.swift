@@ -172,11 +172,7 @@ struct Handling {
                 tallies[key, default: Tally()].overdueOpen += 1
             }
             guard let received = LocalDateTime.stored(o.receivedAt) else { return }
-            let day = o.deadline.quotientAndRemainder(dividingBy: 86_400)
-            let deadline =
-                day.remainder >= 0
-                ? LocalDateTime(dayNumber: day.quotient, seconds: day.remainder)
-                : LocalDateTime(dayNumber: day.quotient - 1, seconds: day.remainder + 86_400)
+            let deadline = LocalDateTime(secondsSinceEpoch: o.deadline)
             try supervision.add(
                 SupervisionWriter.Entry(
                     orderID: o.orderID, unit: o.unit, street: o.street, community: o.community, category: o.category,

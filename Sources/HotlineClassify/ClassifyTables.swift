@@ -174,9 +174,13 @@ public enum Classifications {
     /// a caller's `IN (…)`.
     public static let classifiedAfter = "SELECT order_seq FROM classified WHERE run_id > ?1"
 
+    /// The seqs of the orders an ingest run or a classify run after the run bound to `?1` wrote or
+    /// classified, for a caller's `IN (…)`: what the later stages count as changed.
+    public static let changedAfter = "\(Orders.writtenAfter) UNION \(classifiedAfter)"
+
     /// How many orders an ingest run or a classify run after `run` wrote or classified.
     public static func changedCount(_ db: Database, since run: Int) throws -> Int {
-        try db.scalar("SELECT count(*) FROM (\(Orders.writtenAfter) UNION \(classifiedAfter))", [run])
+        try db.scalar("SELECT count(*) FROM (\(changedAfter))", [run])
     }
 
     /// Reads orders with their category in keyset batches of `size` on `db` (a reader connection);

@@ -157,6 +157,12 @@ extension LocalDateTime {
             minute: seconds % 3_600 / 60, second: seconds % 60)
     }
 
+    /// The time `secondsSinceEpoch` gives back (negative before 1970-01-01).
+    public init(secondsSinceEpoch t: Int) {
+        let (days, seconds) = t.quotientAndRemainder(dividingBy: 86_400)
+        self.init(dayNumber: seconds < 0 ? days - 1 : days, seconds: seconds < 0 ? seconds + 86_400 : seconds)
+    }
+
     /// An Excel date serial number (days, with the time of day as the fraction), rounded to the
     /// second. Nil for serials before the first day, Excel's fictitious 1900-02-29 (serial 60), and
     /// years outside 1900–2200.

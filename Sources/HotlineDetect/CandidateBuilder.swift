@@ -150,8 +150,8 @@ struct CandidateBuilder {
         c.communities = ranked(communities).map(\.0)
         c.departments = ranked(units).prefix(3).map { "\($0.0)（\($0.1)）" }.joined(separator: "、")
         if units.count > 3 { c.departments += " 等 \(units.count) 个单位" }
-        c.firstSeen = LocalDateTime(dayNumber: first / 86_400, seconds: first % 86_400).description
-        c.lastSeen = LocalDateTime(dayNumber: last / 86_400, seconds: last % 86_400).description
+        c.firstSeen = LocalDateTime(secondsSinceEpoch: first).description
+        c.lastSeen = LocalDateTime(secondsSinceEpoch: last).description
         let signalCount = c.signals.count
         // Many people count above one loud one: a caller's further orders add a quarter each.
         let weight =
@@ -165,8 +165,8 @@ struct CandidateBuilder {
     /// The candidate in one sentence an official reads without the method: where, what, when, how
     /// many people, why it stands out, and to whom it goes.
     static func summary(_ c: CandidateDraft, first: Int, last: Int) -> String {
-        let from = LocalDateTime(dayNumber: first / 86_400)
-        let to = LocalDateTime(dayNumber: last / 86_400)
+        let from = LocalDateTime(secondsSinceEpoch: first)
+        let to = LocalDateTime(secondsSinceEpoch: last)
         var when = "\(from.year)年\(from.month)月\(from.day)日"
         if to.dayNumber != from.dayNumber {
             when += "至" + (to.year != from.year ? "\(to.year)年" : "") + "\(to.month)月\(to.day)日"

@@ -167,7 +167,7 @@ public final class XLSXReader: @unchecked Sendable {
                     continue
                 }
                 nextColumn = column + 1
-                let cell = reference ?? "\(Self.columnName(column))\(number)"
+                let cell = reference ?? "\(XLSXWriter.column(column))\(number)"
                 switch try cellValue(type: type, at: cell) {
                 case .success(let value):
                     if !value.isEmpty {
@@ -222,18 +222,6 @@ public final class XLSXReader: @unchecked Sendable {
         case "str", "e", "d": return .success(unescapeExcel(raw))
         default: return .success(Self.number(raw))
         }
-    }
-
-    /// `0` → `A`, `26` → `AA`.
-    static func columnName(_ column: Int) -> String {
-        var n = column + 1
-        var out = ""
-        while n > 0 {
-            let r = (n - 1) % 26
-            out = String(UnicodeScalar(UInt8(65 + r))) + out
-            n = (n - 1) / 26
-        }
-        return out
     }
 
     /// `13800001111` stays as is, `15.0` becomes `15`; other numbers as Excel wrote them.

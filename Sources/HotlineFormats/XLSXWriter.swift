@@ -17,6 +17,8 @@ public final class XLSXWriter {
     private let zip: ZipWriter
     private var row = 0
     private var pending = ""
+    /// `A`, `B`, … for the columns written so far, made once rather than for every cell.
+    private var letters: [String] = []
 
     /// Starts the workbook at `path` with its sheet named `sheet` and the header row.
     public init(path: String, sheet: String, header: [String]) throws {
@@ -44,7 +46,8 @@ public final class XLSXWriter {
         row += 1
         var xml = "<row r=\"\(row)\">"
         for (i, cell) in cells.enumerated() {
-            let ref = Self.column(i) + String(row)
+            while letters.count <= i { letters.append(Self.column(letters.count)) }
+            let ref = letters[i] + String(row)
             let s = style > 0 ? " s=\"\(style)\"" : ""
             switch cell {
             case .empty: continue

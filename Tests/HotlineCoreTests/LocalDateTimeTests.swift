@@ -69,6 +69,14 @@ import Testing
         }
         #expect(LocalDateTime(dayNumber: 0, seconds: 3_661).description == "1970-01-01 01:01:01")
     }
+
+    @Test func secondsSinceEpochRoundTrips() {
+        for t in stride(from: -3_000_000_000, through: 3_000_000_000, by: 86_399_997) {
+            #expect(LocalDateTime(secondsSinceEpoch: t).secondsSinceEpoch == t)
+        }
+        #expect(LocalDateTime(secondsSinceEpoch: -1).description == "1969-12-31 23:59:59")
+        #expect(LocalDateTime(secondsSinceEpoch: 86_400 + 3_661).description == "1970-01-02 01:01:01")
+    }
 }
 
 @Suite struct StoredFormTests {
