@@ -151,24 +151,10 @@ struct DistrictRates {
     var all: DayCounts { period.volume }
     private(set) var byCategory: [String: DayCounts] = [:]
 
-    init(db: Database, period: BaselinePeriod) throws {
+    /// `byCategory`: each category's orders per day (see `Tallies`).
+    init(period: BaselinePeriod, byCategory: [String: DayCounts]) {
         self.period = period
-        var categories: [String: DayCounts] = [:]
-        try db.forEach(DayTally.self, "SELECT day, category, count(*) AS n FROM detect_orders GROUP BY 1, 2") { r in
-            categories[r.category, default: DayCounts(first: period.firstDay, last: period.lastDay)].add(r.n, on: r.day)
-        }
-        for key in categories.keys { categories[key]!.finish() }
-        byCategory = categories
-    }
-
-    /// The whole district's orders per day.
-    static func volume(_ db: Database, firstDay: Int, lastDay: Int) throws -> DayCounts {
-        var all = DayCounts(first: firstDay, last: lastDay)
-        try db.forEach(Tally.self, "SELECT day AS key, count(*) AS n FROM detect_orders GROUP BY day") {
-            all.add($0.n, on: Int($0.key) ?? 0)
-        }
-        all.finish()
-        return all
+        self.byCategory = byCategory
     }
 
     /// Orders' worth of weight that pulls the factor towards 1, so that a district with few orders a
@@ -187,18 +173,6 @@ struct DistrictRates {
         let rate = Double(max(periods.reduce(0) { $0 + counts.count($1) } - ownBaseline, 0)) / Double(baselineDays)
         let expected = rate * Double(window.count)
         return (inWindow + Self.factorPrior) / (expected + Self.factorPrior)
-    }
-
-    private struct DayTally: FetchableRecord {
-        enum Column: Int, ColumnSet { case day, category, n }
-        var day: Int
-        var category: String
-        var n: Int
-        init(_ row: RowReader<Column>) {
-            day = row.int(.day)
-            category = row.string(.category)
-            n = row.int(.n)
-        }
     }
 }
 

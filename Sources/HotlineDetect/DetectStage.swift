@@ -61,18 +61,20 @@ public struct DetectStage: Stage {
         if case .changedSince(let run) = try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
             prepared = "\(try Orders.count(db, writtenAfter: run).grouped) orders new or updated since the last run; "
         }
-        let total = try Log.timed("detect.copy") { try Self.copyPrepared(db) }
-        let firstDay = try db.scalar("SELECT min(day) FROM detect_orders")
-        let lastDay = try db.scalar("SELECT max(day) FROM detect_orders")
-        let volume = try DistrictRates.volume(db, firstDay: firstDay, lastDay: lastDay)
+        let firstDay = try db.scalar("SELECT min(day) FROM detect_prepared")
+        let lastDay = try db.scalar("SELECT max(day) FROM detect_prepared")
         let settings = self.settings
-        /// Each thread's own baselines: `BaselinePeriod` caches as it is asked.
-        @Sendable func scan(_ db: Database) throws -> SignalScan {
+        /// Each thread's own copy, tallies and baselines: `BaselinePeriod` caches as it is asked.
+        @Sendable func scan(_ db: Database, _ needs: Tallies.Needs, _ label: String) throws -> (SignalScan, Int) {
+            let total = try Log.timed("detect.copy\(label)") { try Self.copyPrepared(db) }
+            let tallies = try Log.timed("detect.tally\(label)") {
+                try Tallies(db: db, firstDay: firstDay, lastDay: lastDay, needs: needs)
+            }
             let period = BaselinePeriod(
                 firstDay: firstDay, lastDay: lastDay, days: settings.baselineDays, minDays: settings.baselineMinDays,
-                volume: volume)
-            return SignalScan(
-                db: db, settings: settings, period: period, district: try DistrictRates(db: db, period: period))
+                volume: tallies.volume)
+            let district = DistrictRates(period: period, byCategory: tallies.byCategory)
+            return (SignalScan(db: db, settings: settings, period: period, district: district, tallies: tallies), total)
         }
         let reader = UncheckedSendable(try store.readerConnection())
         let other = Background(label: "detect.signals") {
@@ -81,15 +83,16 @@ public struct DetectStage: Stage {
             // commit per row.
             try db.execute("BEGIN")
             defer { try? db.execute("ROLLBACK") }
-            _ = try Log.timed("detect.copy (second)") { try Self.copyPrepared(db) }
-            let s = try scan(db)
+            let (s, _) = try scan(db, [.surge], " (second)")
             return try Self.find([
                 (1, .repeatCaller, s.repeatCallers), (2, .mass, s.massComplaints), (3, .mass, s.campaigns),
                 (4, .surge, s.surges),
             ])
         }
+        var total = 0
         let mine = Result {
-            let s = try scan(db)
+            let (s, n) = try scan(db, [.hotspot, .stuck], "")
+            total = n
             return try Self.find([(0, .hotspot, s.hotspots), (5, .stuck, s.stuck)])
         }
         let theirs = try other.value()
@@ -165,19 +168,25 @@ public struct DetectStage: Stage {
         let columns = DetectColumn.list()
         // The signals sort and join this copy of every order: it gets a cache of its own, not
         // SQLite's 2 MB default for temporary tables.
+        try db.execute("PRAGMA temp.cache_size = -16384")
+        try createOrdersTable(db)
+        try db.execute(
+            "INSERT INTO temp.detect_orders(\(columns)) SELECT \(columns) FROM detect_prepared ORDER BY seq")
+        try Places.joinAliases(db)
+        return try db.scalar("SELECT count(*) FROM temp.detect_orders")
+    }
+
+    /// Creates the empty temporary `detect_orders` (see `DetectColumn`), dropping any before.
+    static func createOrdersTable(_ db: Database) throws {
         try db.execute(
             """
-            PRAGMA temp.cache_size = -16384;
             DROP TABLE IF EXISTS temp.detect_orders;
             CREATE TEMP TABLE detect_orders(
                 seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, day INTEGER NOT NULL, month TEXT NOT NULL,
                 category TEXT NOT NULL, place_key TEXT, place_name TEXT, place_label TEXT, from_text INTEGER,
                 street TEXT, community TEXT, caller TEXT, unit TEXT, unsatisfied INTEGER NOT NULL,
                 reopened INTEGER NOT NULL, simhash INTEGER, support INTEGER);
-            INSERT INTO temp.detect_orders(\(columns)) SELECT \(columns) FROM detect_prepared ORDER BY seq;
             """)
-        try Places.joinAliases(db)
-        return try db.scalar("SELECT count(*) FROM temp.detect_orders")
     }
 
     /// Prepares every order, or those an ingest run after `run` wrote, into `detect_prepared`;

@@ -13,14 +13,7 @@ extension SignalScan {
     func hotspots() throws -> [Finding] {
         var findings: [Finding] = []
         let s = settings
-        let typical = try TypicalRates(
-            db: db, period: period,
-            sql: """
-                SELECT substr(place_key, 1, instr(place_key, '|')) || char(31)
-                    || CASE WHEN place_key LIKE 't:%' THEN '' ELSE category END AS grouping,
-                    place_key AS member, day, count(*) AS n
-                FROM detect_orders WHERE place_key IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                """)
+        let typical = tallies.hotspotRates(period)
         let windows = Array(Set([max(s.hotspotDays / 4, 1), max(s.hotspotDays / 2, 1), s.hotspotDays])).sorted()
         try groups(
             """
@@ -63,6 +56,14 @@ struct TypicalRates {
     var firstDays: [String: [Int]] = [:]
 
     static func key(_ grouping: String, regime: Int) -> String { grouping + "\u{1E}\(regime)" }
+
+    /// Rates from tallies made elsewhere: `orders` by grouping, and the members' first days, sorted,
+    /// by `key(grouping, regime:)`.
+    init(period: BaselinePeriod, orders: [String: DayCounts], firstDays: [String: [Int]]) {
+        self.period = period
+        self.orders = orders
+        self.firstDays = firstDays
+    }
 
     /// `sql` gives `grouping`, `member`, `day` and `n` (orders), ordered by the first three.
     init(db: Database, period: BaselinePeriod, sql: String) throws {

@@ -1,42 +1,64 @@
+import HotlineCore
 import HotlineStore
 
 extension SignalScan {
     /// Near-identical texts from many callers within a few days, far more than that text's own rate.
     func massComplaints() throws -> [Finding] {
         let s = settings
+        // Appended as texts join clusters (cheaper than keeping it in order), and sorted once to be read.
         try db.execute(
             """
             DROP TABLE IF EXISTS temp.detect_text;
-            CREATE TEMP TABLE detect_text(seq INTEGER PRIMARY KEY, cluster INTEGER NOT NULL);
+            CREATE TEMP TABLE detect_text(cluster INTEGER NOT NULL, day INTEGER NOT NULL, seq INTEGER NOT NULL, caller TEXT);
             """)
-        var linker = NearDuplicateLinker(
-            distance: s.massDistance, windowSeconds: max(s.massLinkDays, s.massDays) * 86_400)
-        let insert = try db.prepare("INSERT INTO detect_text(seq, cluster) VALUES(?, ?)")
-        try db.forEach(
-            Fingerprint.self, "SELECT seq, t, simhash FROM detect_orders WHERE simhash IS NOT NULL ORDER BY t, seq"
-        ) { f in
-            let joined = linker.add(seq: f.seq, hash: f.hash, time: f.t)
-            for (seq, cluster) in joined { try insert.run([seq, Int(cluster)]) }
+        let window = max(s.massLinkDays, s.massDays) * 86_400
+        var linker = NearDuplicateLinker(distance: s.massDistance, windowSeconds: window)
+        let insert = try db.prepare("INSERT INTO detect_text(cluster, day, seq, caller) VALUES(?, ?, ?, ?)")
+        // The texts in the window without a cluster yet, which a later text may join: their day and caller.
+        var waiting: [Int: (day: Int, caller: String?)] = [:]
+        var arrived: [(t: Int, seq: Int)] = []
+        var head = 0
+        // A text cluster with little history is judged against the typical cluster's rate: each
+        // day's clustered texts, and each cluster's first day in each regime.
+        var perDay = DayCounts(first: period.firstDay, last: period.lastDay)
+        var firstDay: [Int64: Int] = [:]
+        try Log.timed("detect.mass.link") {
+            try db.forEach(
+                Fingerprint.self,
+                "SELECT seq, t, day, caller, simhash FROM detect_orders WHERE simhash IS NOT NULL ORDER BY t, seq"
+            ) { f in
+                while head < arrived.count && arrived[head].t < f.t - window {
+                    waiting[arrived[head].seq] = nil
+                    head += 1
+                }
+                if head >= 4_096 && head * 2 >= arrived.count {
+                    arrived.removeFirst(head)
+                    head = 0
+                }
+                let joined = linker.add(seq: f.seq, hash: f.hash, time: f.t)
+                if joined.isEmpty {
+                    waiting[f.seq] = (f.day, f.caller)
+                    arrived.append((f.t, f.seq))
+                }
+                for (seq, cluster) in joined {
+                    let (day, caller) = seq == f.seq ? (f.day, f.caller) : waiting.removeValue(forKey: seq)!
+                    try insert.run([Int(cluster), day, seq, caller])
+                    perDay.add(1, on: day)
+                    let key = Int64(cluster) << 32 | Int64(period.regimeStart(day) - period.firstDay)
+                    firstDay[key] = min(firstDay[key] ?? day, day)
+                }
+            }
         }
         guard linker.clusterCount > 0 else { return [] }
-        try db.execute("CREATE TEMP TABLE detect_roots(cluster INTEGER PRIMARY KEY, root INTEGER NOT NULL)")
-        defer { try? db.execute("DROP TABLE temp.detect_roots") }
-        let root = try db.prepare("INSERT INTO detect_roots(cluster, root) VALUES(?, ?)")
-        for c in 0..<linker.clusterCount { try root.run([c, Int(linker.root(Int32(c)))]) }
-        // A text cluster with little history is judged against the typical cluster's rate.
-        let typical = try TypicalRates(
-            db: db, period: period,
-            sql: """
-                SELECT '' AS grouping, r.root AS member, d.day, count(*) AS n FROM detect_text x
-                JOIN detect_roots r ON r.cluster = x.cluster JOIN detect_orders d ON d.seq = x.seq
-                GROUP BY 2, 3 ORDER BY 2, 3
-                """)
+        perDay.finish()
+        var firstDays: [String: [Int]] = [:]
+        for (key, day) in firstDay {
+            firstDays[TypicalRates.key("", regime: Int(key & 0xFFFF_FFFF) + period.firstDay), default: []].append(day)
+        }
+        let typical = TypicalRates(period: period, orders: ["": perDay], firstDays: firstDays.mapValues { $0.sorted() })
         var findings: [Finding] = []
         try groups(
-            """
-            SELECT d.seq, d.day, d.caller, r.root AS key1 FROM detect_text x JOIN detect_roots r ON r.cluster = x.cluster
-            JOIN detect_orders d ON d.seq = x.seq ORDER BY r.root, d.day, d.seq
-            """, keyColumns: 1
+            "SELECT seq, day, caller, cluster AS key1 FROM detect_text ORDER BY cluster, day, seq", keyColumns: 1
         ) { _, events in
             guard events.count >= s.massMinCallers else { return }
             let found = events.episodes(
@@ -59,14 +81,18 @@ extension SignalScan {
 
     /// An order's time and text fingerprint.
     private struct Fingerprint: FetchableRecord {
-        enum Column: Int, ColumnSet { case seq, t, simhash }
+        enum Column: Int, ColumnSet { case seq, t, day, caller, simhash }
         var seq: Int
         var t: Int
+        var day: Int
+        var caller: String?
         var hash: UInt64
 
         init(_ row: RowReader<Column>) {
             seq = row.int(.seq)
             t = row.int(.t)
+            day = row.int(.day)
+            caller = row.text(.caller)
             hash = UInt64(bitPattern: Int64(row.int(.simhash)))
         }
     }

@@ -22,6 +22,8 @@ struct SignalScan {
     /// What each window is compared with, and how busy the whole district was.
     let period: BaselinePeriod
     let district: DistrictRates
+    /// What one pass over every order counted for this thread's signals.
+    let tallies: Tallies
 
     /// The columns a group query returns: the order, its day and caller, the group's key (one or
     /// two columns) and, for signals that count some orders among all, a 0/1 flag.

@@ -60,7 +60,8 @@ public struct NearDuplicateLinker {
     var base = 0
     var start = 0
     var added = 0
-    var parent: [Int32] = []
+    /// The cluster numbers given so far; a cluster is never joined into another.
+    public private(set) var clusterCount = 0
 
     /// Compares at most this many of the newest texts in one band bucket: older ones are linked to them.
     static let perBucket = 16
@@ -80,6 +81,19 @@ public struct NearDuplicateLinker {
         }
 
         var isEmpty: Bool { head == items.count }
+
+        /// Trims the texts before `start`, appends the `newest` newest of the rest to `out` (newest
+        /// first), then adds `index`.
+        mutating func visit(before start: Int, newest: Int, into out: inout [Int], adding index: Int) {
+            trim(before: start)
+            var i = items.count
+            let stop = max(head, items.count - newest)
+            while i > stop {
+                i -= 1
+                out.append(items[i])
+            }
+            items.append(index)
+        }
     }
 
     public init(distance: Int, windowSeconds: Int) {
@@ -90,19 +104,6 @@ public struct NearDuplicateLinker {
         buckets = Array(repeating: [:], count: bands)
     }
 
-    /// The cluster numbers found so far; use `root` to resolve joined clusters.
-    public var clusterCount: Int { parent.count }
-
-    /// The cluster a number was finally joined into.
-    public mutating func root(_ c: Int32) -> Int32 {
-        var c = c
-        while parent[Int(c)] != c {
-            parent[Int(c)] = parent[Int(parent[Int(c)])]
-            c = parent[Int(c)]
-        }
-        return c
-    }
-
     /// Adds one text at `time` (seconds, not before the previous one's) and returns the orders that
     /// joined a cluster because of it, each with its cluster number (it and any earlier text it
     /// matched that had none).
@@ -111,45 +112,45 @@ public struct NearDuplicateLinker {
         let index = base + hashes.count
         var joined: [(Int, Int32)] = []
         var mine: Int32 = -1
-        var keys: [UInt64] = []
+        // Each band's newest texts, newest first, band by band; the text joins each band's bucket.
+        var candidates: [Int] = []
+        candidates.reserveCapacity(bandWidths.count * Self.perBucket)
         var shift = 0
+        let start = self.start
         for (band, width) in bandWidths.enumerated() {
             let mask: UInt64 = width >= 64 ? ~0 : ((1 << UInt64(width)) - 1)
             let key = (hash >> UInt64(shift)) & mask
             shift += width
-            keys.append(key)
-            buckets[band][key]?.trim(before: start)
-            guard let bucket = buckets[band][key] else { continue }
-            let newest = bucket.items[max(bucket.head, bucket.items.count - Self.perBucket)...]
-            for other in newest.reversed() {
-                let o = other - base
-                guard SimHash.distance(hashes[o], hash) <= distance else { continue }
-                var theirs = clusterOf[o]
-                if theirs < 0 {
-                    theirs = mine >= 0 ? mine : newCluster()
-                    clusterOf[o] = theirs
-                    joined.append((seqs[o], theirs))
-                }
-                // A text joins the first cluster it matches; clusters formed earlier are never joined
-                // by a later text, so what was found in a window does not change as data arrives.
-                if mine < 0 {
-                    mine = theirs
-                    joined.append((seq, mine))
-                }
+            buckets[band][key, default: Bucket()].visit(
+                before: start, newest: Self.perBucket, into: &candidates, adding: index)
+        }
+        for other in candidates {
+            let o = other - base
+            guard SimHash.distance(hashes[o], hash) <= distance else { continue }
+            var theirs = clusterOf[o]
+            if theirs < 0 {
+                theirs = mine >= 0 ? mine : newCluster()
+                clusterOf[o] = theirs
+                joined.append((seqs[o], theirs))
+            }
+            // A text joins the first cluster it matches; clusters formed earlier are never joined
+            // by a later text, so what was found in a window does not change as data arrives.
+            if mine < 0 {
+                mine = theirs
+                joined.append((seq, mine))
             }
         }
         hashes.append(hash)
         times.append(time)
         seqs.append(seq)
         clusterOf.append(mine)
-        for (band, key) in keys.enumerated() { buckets[band][key, default: Bucket()].items.append(index) }
         added += 1
         return joined
     }
 
     private mutating func newCluster() -> Int32 {
-        parent.append(Int32(parent.count))
-        return Int32(parent.count - 1)
+        clusterCount += 1
+        return Int32(clusterCount - 1)
     }
 
     /// Drops texts older than `time` from the window, and now and then the buckets' stale entries.

@@ -7,12 +7,7 @@ extension SignalScan {
         let s = settings
         // The district's share of troubled orders over each window's baseline period.
         let all = period.volume
-        var troubled = DayCounts(first: period.firstDay, last: period.lastDay)
-        try db.forEach(
-            Tally.self,
-            "SELECT day AS key, count(*) AS n FROM detect_orders WHERE unsatisfied = 1 OR reopened = 1 GROUP BY day"
-        ) { troubled.add($0.n, on: Int($0.key) ?? 0) }
-        troubled.finish()
+        let troubled = tallies.troubled
         guard troubled.count(period.firstDay..<(period.lastDay + 1)) > 0 else { return [] }
         let period = self.period
         let rate: (Range<Int>) -> Double = { window in
@@ -22,17 +17,7 @@ extension SignalScan {
         }
         // Every place and category with troubled orders is tested: the level is shared among those
         // seen by the window's end, so a district with many places is not flooded by chance.
-        var firstTroubled: [Int] = []
-        try db.forEach(
-            Tally.self,
-            """
-            SELECT coalesce(place_key, 'c:' || community || '|') || char(31) || category AS key, min(day) AS n
-            FROM detect_orders WHERE (place_key IS NOT NULL OR community IS NOT NULL)
-                AND (unsatisfied = 1 OR reopened = 1)
-            GROUP BY 1
-            """
-        ) { firstTroubled.append($0.n) }
-        firstTroubled.sort()
+        let firstTroubled = tallies.firstTroubled.values.sorted()
         var findings: [Finding] = []
         try groups(
             """

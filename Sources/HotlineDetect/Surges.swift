@@ -39,26 +39,17 @@ extension SignalScan {
         }
         var district: [String: [Int]] = [:]
         var cells: [[String]: [Int]] = [:]
-        try db.forEach(
-            CellCount.self,
-            """
-            SELECT street, community, category, month, count(*) AS n FROM detect_orders WHERE community IS NOT NULL
-            GROUP BY 1, 2, 3, 4
-            """
-        ) { r in
-            guard let m = monthIndex[r.month] else { return }
-            cells[[r.street, r.community, r.category], default: Array(repeating: 0, count: months.count)][m] += r.n
-            district[r.category, default: Array(repeating: 0, count: months.count)][m] += r.n
+        for (r, n) in tallies.cells {
+            guard let m = monthIndex[r.month.string] else { continue }
+            let (street, community, category) = (r.street.string, r.community.string, r.category.string)
+            cells[[street, community, category], default: Array(repeating: 0, count: months.count)][m] += n
+            district[category, default: Array(repeating: 0, count: months.count)][m] += n
         }
         for counts in district.values {
             for (m, n) in counts.enumerated() { volume[m] += n }
         }
         var findings: [Finding] = []
-        let evidence = try db.prepare(
-            """
-            SELECT seq FROM detect_orders WHERE coalesce(street, '') = ? AND community = ? AND category = ? AND month = ?
-            ORDER BY day, seq
-            """)
+        var found: [Tallies.Cell: Int] = [:]
         for (cell, counts) in cells.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let others = district[cell[2]]!.enumerated().map { $1 - counts[$0] }
             for (m, k) in counts.enumerated() where k >= s.surgeMin {
@@ -72,35 +63,45 @@ extension SignalScan {
                 let baseline = Expected(
                     mean: expected, evidence: Double(history.reduce(0) { $0 + counts[$1] }) + SignalScan.priorEvidence)
                 guard Double(k) >= s.minRatio * expected, baseline.tail(atLeast: k) < s.alpha else { continue }
-                try evidence.bind([cell[0], cell[1], cell[2], months[m]])
-                var seqs: [Int] = []
-                while try evidence.step() { seqs.append(evidence.int(0)) }
+                found[Tallies.Cell(street: cell[0], community: cell[1], category: cell[2], month: months[m])] =
+                    findings.count
                 findings.append(
                     Finding(
                         signal: .surge, key: "surge|\(cell[1])|\(cell[2])|\(months[m])",
                         detail:
                             "\(cell[1])「\(cell[2])」\(months[m]) 共 \(k) 件，按本社区前几个月并考虑全区同类诉求的季节变化，约 \(Self.format(expected)) 件",
-                        seqs: seqs))
+                        seqs: []))
             }
+        }
+        guard !found.isEmpty else { return findings }
+        // Each surge's orders, from one pass over every order, in day order.
+        var evidence = Array(repeating: [(day: Int, seq: Int)](), count: findings.count)
+        try db.forEach(
+            CellOrder.self,
+            "SELECT seq, day, street, community, category, month FROM detect_orders WHERE community IS NOT NULL"
+        ) { o in
+            guard let i = found[o.cell] else { return }
+            evidence[i].append((o.day, o.seq))
+        }
+        for i in findings.indices {
+            findings[i].seqs = evidence[i].sorted { ($0.day, $0.seq) < ($1.day, $1.seq) }.map(\.seq)
         }
         return findings
     }
 
-    /// Orders of one category in one community's month.
-    private struct CellCount: FetchableRecord {
-        enum Column: Int, ColumnSet { case street, community, category, month, n }
-        var street: String
-        var community: String
-        var category: String
-        var month: String
-        var n: Int
+    /// An order and the cell it counts in.
+    private struct CellOrder: FetchableRecord {
+        enum Column: Int, ColumnSet { case seq, day, street, community, category, month }
+        var seq: Int
+        var day: Int
+        var cell: Tallies.Cell
 
         init(_ row: RowReader<Column>) {
-            street = row.string(.street)
-            community = row.string(.community)
-            category = row.string(.category)
-            month = row.string(.month)
-            n = row.int(.n)
+            seq = row.int(.seq)
+            day = row.int(.day)
+            cell = Tallies.Cell(
+                street: row.text(.street) ?? "", community: row.string(.community), category: row.string(.category),
+                month: row.string(.month))
         }
     }
 }

@@ -35,7 +35,7 @@ extension Report {
         let lastDay = String((summary[.lastReceived] ?? "").prefix(10))
         let partial = !lastDay.isEmpty && lastDay < p.lastDay
         let unit = p.kind.label
-        var subtitle =
+        let subtitle =
             "统计期间 \(p.firstDay) 至 \(partial ? lastDay : p.lastDay)"
             + (partial ? "（本\(unit)尚未结束，数据截至 \(lastDay)）" : "")
             + " · 生成于 \(h(summary[.generatedAt] ?? ""))"
