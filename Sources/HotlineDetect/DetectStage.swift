@@ -65,8 +65,10 @@ public struct DetectStage: Stage {
         let lastDay = try db.scalar("SELECT max(day) FROM detect_prepared")
         let settings = self.settings
         /// Each thread's own copy, tallies and baselines: `BaselinePeriod` caches as it is asked.
-        @Sendable func scan(_ db: Database, _ needs: Tallies.Needs, _ label: String) throws -> (SignalScan, Int) {
-            let total = try Log.timed("detect.copy\(label)") { try Self.copyPrepared(db) }
+        @Sendable func scan(_ db: Database, _ needs: Tallies.Needs, _ label: String, columns: [DetectColumn]) throws
+            -> (SignalScan, Int)
+        {
+            let total = try Log.timed("detect.copy\(label)") { try Self.copyPrepared(db, columns: columns) }
             let tallies = try Log.timed("detect.tally\(label)") {
                 try Tallies(db: db, firstDay: firstDay, lastDay: lastDay, needs: needs)
             }
@@ -83,17 +85,18 @@ public struct DetectStage: Stage {
             // commit per row.
             try db.execute("BEGIN")
             defer { try? db.execute("ROLLBACK") }
-            let (s, _) = try scan(db, [.surge], " (second)")
+            // These signals judge by no category's or place's rate: the district's orders per day will do.
+            let (s, _) = try scan(db, [], " (second)", columns: Self.textColumns)
             return try Self.find([
                 (1, .repeatCaller, s.repeatCallers), (2, .mass, s.massComplaints), (3, .mass, s.campaigns),
-                (4, .surge, s.surges),
             ])
         }
         var total = 0
         let mine = Result {
-            let (s, n) = try scan(db, [.hotspot, .stuck], "")
+            let (s, n) = try scan(db, [.district, .hotspot, .stuck, .surge], "", columns: DetectColumn.allCases)
             total = n
-            return try Self.find([(0, .hotspot, s.hotspots), (5, .stuck, s.stuck)])
+            let (hotspots, stuck) = try Log.timed("detect.0.hotspot+5.stuck") { try s.placeSignals() }
+            return [(0, hotspots), (5, stuck)] + (try Self.find([(4, .surge, s.surges)]))
         }
         let theirs = try other.value()
         // In the signals' own order, so candidates are built the same way whichever thread ends first.
@@ -162,30 +165,29 @@ public struct DetectStage: Stage {
         _ = try prepareOrders(store, writtenAfter: since)
     }
 
-    /// Copies `detect_prepared` into the temporary `detect_orders` the signals read, with place
-    /// names from texts joined to their aliases; returns its row count.
-    private static func copyPrepared(_ db: Database) throws -> Int {
-        let columns = DetectColumn.list()
+    /// Copies `columns` of `detect_prepared` into the temporary `detect_orders` the signals read,
+    /// with place names from texts joined to their aliases when the place is among them; returns
+    /// its row count.
+    private static func copyPrepared(_ db: Database, columns: [DetectColumn]) throws -> Int {
+        let list = DetectColumn.list(columns)
         // The signals sort and join this copy of every order: it gets a cache of its own, not
         // SQLite's 2 MB default for temporary tables.
         try db.execute("PRAGMA temp.cache_size = -16384")
-        try createOrdersTable(db)
-        try db.execute(
-            "INSERT INTO temp.detect_orders(\(columns)) SELECT \(columns) FROM detect_prepared ORDER BY seq")
-        try Places.joinAliases(db)
+        try createOrdersTable(db, columns: columns)
+        try db.execute("INSERT INTO temp.detect_orders(\(list)) SELECT \(list) FROM detect_prepared ORDER BY seq")
+        if columns.contains(.placeKey) { try Places.joinAliases(db) }
         return try db.scalar("SELECT count(*) FROM temp.detect_orders")
     }
 
-    /// Creates the empty temporary `detect_orders` (see `DetectColumn`), dropping any before.
-    static func createOrdersTable(_ db: Database) throws {
+    /// The columns the signals of the second thread read: no place, street or community.
+    static let textColumns: [DetectColumn] = [.seq, .t, .day, .category, .caller, .simhash]
+
+    /// Creates the empty temporary `detect_orders` with `columns` (see `DetectColumn`), dropping any before.
+    static func createOrdersTable(_ db: Database, columns: [DetectColumn] = DetectColumn.allCases) throws {
         try db.execute(
             """
             DROP TABLE IF EXISTS temp.detect_orders;
-            CREATE TEMP TABLE detect_orders(
-                seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, day INTEGER NOT NULL, month TEXT NOT NULL,
-                category TEXT NOT NULL, place_key TEXT, place_name TEXT, place_label TEXT, from_text INTEGER,
-                street TEXT, community TEXT, caller TEXT, unit TEXT, unsatisfied INTEGER NOT NULL,
-                reopened INTEGER NOT NULL, simhash INTEGER, support INTEGER);
+            CREATE TEMP TABLE detect_orders(\(columns.map(\.declaration).joined(separator: ", ")));
             """)
     }
 
@@ -274,4 +276,17 @@ public struct DetectStage: Stage {
 enum DetectColumn: Int, ColumnSet {
     case seq, t, day, month, category, placeKey, placeName, placeLabel, fromText, street, community, caller, unit
     case unsatisfied, reopened, simhash, support
+
+    /// The column in `CREATE TABLE`.
+    var declaration: String {
+        let type: String
+        switch self {
+        case .seq: return "seq INTEGER PRIMARY KEY"
+        case .t, .day, .unsatisfied, .reopened: type = "INTEGER NOT NULL"
+        case .month, .category: type = "TEXT NOT NULL"
+        case .fromText, .simhash, .support: type = "INTEGER"
+        case .placeKey, .placeName, .placeLabel, .street, .community, .caller, .unit: type = "TEXT"
+        }
+        return "\(name) \(type)"
+    }
 }

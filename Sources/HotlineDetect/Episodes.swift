@@ -18,6 +18,15 @@ struct Events {
         flags.append(flag)
     }
 
+    /// The events whose `keep` is true, in their order.
+    func filtered(_ keep: [Bool]) -> Events {
+        var out = Events()
+        for i in days.indices where keep[i] {
+            out.append(day: days[i], seq: seqs[i], caller: callers[i], flag: flags[i])
+        }
+        return out
+    }
+
     /// A stretch of events in which every window of `window` days was counted, and the most unusual.
     struct Episode {
         var range: Range<Int>
@@ -161,6 +170,18 @@ struct Events {
         }
         let n = counts[caller, default: 0] + delta
         counts[caller] = n == 0 ? nil : n
+    }
+}
+
+extension Events {
+    /// The events of `parts` (each in day order) together, by day and then seq.
+    init(merging parts: [Events]) {
+        if parts.count == 1 {
+            self = parts[0]
+            return
+        }
+        let all = parts.flatMap { p in p.days.indices.map { (p.days[$0], p.seqs[$0], p.callers[$0], p.flags[$0]) } }
+        for e in all.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) { append(day: e.0, seq: e.1, caller: e.2, flag: e.3) }
     }
 }
 

@@ -10,18 +10,16 @@ extension SignalScan {
     /// of `hotspot_days` are tried, so a burst of a week is not diluted into a month. A place known
     /// only from the text of an export without street or community is grouped across categories:
     /// such exports carry no operator category, and a name is specific.
-    func hotspots() throws -> [Finding] {
-        var findings: [Finding] = []
+    ///
+    /// Returns the test of one group: its place and category ("" for a place from a text) and its
+    /// orders in day order.
+    func hotspots() -> ([String], Events) throws -> [Finding] {
         let s = settings
         let typical = tallies.hotspotRates(period)
         let windows = Array(Set([max(s.hotspotDays / 4, 1), max(s.hotspotDays / 2, 1), s.hotspotDays])).sorted()
-        try groups(
-            """
-            SELECT seq, day, caller, place_key AS key1, CASE WHEN place_key LIKE 't:%' THEN '' ELSE category END AS key2
-            FROM detect_orders WHERE place_key IS NOT NULL ORDER BY place_key, key2, day, seq
-            """, keyColumns: 2
-        ) { key, events in
-            guard events.count >= s.hotspotMin else { return }
+        return { key, events in
+            var findings: [Finding] = []
+            guard events.count >= s.hotspotMin else { return [] }
             let scope = key[0].firstIndex(of: "|").map { String(key[0][...$0]) } ?? ""
             let grouping = scope + "\u{1F}" + key[1]
             let found = events.episodes(
@@ -40,8 +38,45 @@ extension SignalScan {
                             "\(name)\(category)\(e.window) 天内最多 \(e.peak) 件，平时同样天数约 \(Self.format(e.expected)) 件，共 \(e.range.count) 件",
                         seqs: Array(events.seqs[e.range])))
             }
+            return findings
         }
-        return findings
+    }
+
+    /// Hotspots and stuck orders, from one read of the orders sorted by place (else community) and
+    /// category, instead of a sort for each. Stuck orders are tested in every group; hotspots in
+    /// those of places, where the groups of a place from a text are put together across categories
+    /// (they are read one after another, with callers numbered for the place).
+    func placeSignals() throws -> (hotspots: [Finding], stuck: [Finding]) {
+        let hotspot = hotspots()
+        let stuck = try stuckOrders()
+        var found: (hotspots: [Finding], stuck: [Finding]) = ([], [])
+        var text: (place: String, parts: [Events])?
+        func flushText() throws {
+            guard let t = text else { return }
+            text = nil
+            found.hotspots += try hotspot([t.place, ""], Events(merging: t.parts))
+        }
+        try groups(
+            """
+            SELECT seq, day, caller, coalesce(place_key, 'c:' || community || '|') AS key1, category AS key2,
+                unsatisfied = 1 OR reopened = 1 AS flag, place_key IS NOT NULL AS mark
+            FROM detect_orders WHERE place_key IS NOT NULL OR community IS NOT NULL
+            ORDER BY key1, key2, day, seq
+            """, keyColumns: 2, flagged: true, marked: true
+        ) { key, events, placed in
+            if let t = text, t.place != key[0] { try flushText() }
+            if let stuck { found.stuck += try stuck(key, events) }
+            // The hotspot test reads only orders with a place, not those known only by their community.
+            let own = placed.allSatisfy { $0 } ? events : events.filtered(placed)
+            guard own.count > 0 else { return }
+            if key[0].hasPrefix("t:") {
+                text = (key[0], (text?.parts ?? []) + [own])
+            } else {
+                found.hotspots += try hotspot(key, own)
+            }
+        }
+        try flushText()
+        return found
     }
 }
 

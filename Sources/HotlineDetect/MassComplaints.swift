@@ -59,7 +59,7 @@ extension SignalScan {
         var findings: [Finding] = []
         try groups(
             "SELECT seq, day, caller, cluster AS key1 FROM detect_text ORDER BY cluster, day, seq", keyColumns: 1
-        ) { _, events in
+        ) { _, events, _ in
             guard events.count >= s.massMinCallers else { return }
             let found = events.episodes(
                 window: s.massDays, minCount: s.massMinCallers, minCallers: s.massMinCallers, alpha: s.alpha,
@@ -115,7 +115,7 @@ extension SignalScan {
             SELECT d.seq, d.day, d.caller, x.name AS key1 FROM detect_subjects x JOIN detect_orders d ON d.seq = x.seq
             ORDER BY x.name, d.day, d.seq
             """, keyColumns: 1
-        ) { key, events in
+        ) { key, events, _ in
             guard events.count >= s.massMinCallers else { return }
             let found = events.episodes(
                 windows: windows, minCount: s.massMinCallers, minCallers: s.massMinCallers, alpha: s.alpha,

@@ -10,7 +10,7 @@ extension SignalScan {
                 HAVING count(*) >= ?)
             ORDER BY caller, category, day, seq
             """, keyColumns: 2, [s.repeatMin]
-        ) { key, events in
+        ) { key, events, _ in
             guard events.count >= s.repeatMin else { return }
             for e in events.episodes(window: s.repeatDays, minCount: s.repeatMin, alpha: 1) {
                 findings.append(

@@ -27,33 +27,40 @@ struct SignalScan {
 
     /// The columns a group query returns: the order, its day and caller, the group's key (one or
     /// two columns) and, for signals that count some orders among all, a 0/1 flag.
+    /// `mark` is a second 0/1 flag, handed to the body apart from the events.
     enum GroupColumn: Int, ColumnSet {
-        case seq, day, caller, key1, key2, flag
+        case seq, day, caller, key1, key2, flag, mark
     }
 
     /// Reads `sql` (whose columns are named as `GroupColumn`) one group at a time, calling `body`
-    /// with the key and the group's events.
+    /// with the key, the group's events and, when `marked`, each event's mark (else none).
+    ///
+    /// Callers are numbered afresh for each `key1`, so the events of groups that share it may be
+    /// put together.
     func groups(
-        _ sql: String, keyColumns: Int, flagged: Bool = false, _ values: [any SQLBindable] = [],
-        body: ([String], Events) throws -> Void
+        _ sql: String, keyColumns: Int, flagged: Bool = false, marked: Bool = false, _ values: [any SQLBindable] = [],
+        body: ([String], Events, [Bool]) throws -> Void
     ) throws {
         let statement = try db.prepare(sql)
         try statement.bind(values)
         var columns: [GroupColumn] = [.seq, .day, .caller, .key1]
         if keyColumns > 1 { columns.append(.key2) }
         if flagged { columns.append(.flag) }
+        if marked { columns.append(.mark) }
         let row = try statement.reader(GroupColumn.self, only: columns)
         let keyOf: [GroupColumn] = keyColumns > 1 ? [.key1, .key2] : [.key1]
         var key: [String]?
         var events = Events()
+        var marks: [Bool] = []
         var callers: [String: Int] = [:]
         while try statement.step() {
             let k = keyOf.map { row.string($0) }
             if k != key {
-                if let key, events.count > 0 { try body(key, events) }
+                if let key, events.count > 0 { try body(key, events, marks) }
+                if k[0] != key?[0] { callers.removeAll(keepingCapacity: true) }
                 key = k
                 events = Events()
-                callers.removeAll(keepingCapacity: true)
+                marks.removeAll(keepingCapacity: true)
             }
             let caller = row.text(.caller).map { c in
                 callers[c]
@@ -63,8 +70,9 @@ struct SignalScan {
                     }()
             }
             events.append(day: row.int(.day), seq: row.int(.seq), caller: caller, flag: flagged && row.bool(.flag))
+            if marked { marks.append(row.bool(.mark)) }
         }
-        if let key, events.count > 0 { try body(key, events) }
+        if let key, events.count > 0 { try body(key, events, marks) }
     }
 
     /// How many orders' worth of certainty a baseline has beyond the group's own orders: the typical

@@ -3,12 +3,15 @@ import HotlineStore
 extension SignalScan {
     /// Orders unsatisfied after closure, or reopened, bunched on one place (else community) and
     /// category, far more of them than the place's orders at the district's share would give.
-    func stuck() throws -> [Finding] {
+    ///
+    /// Returns the test of one group, a place (else community) and category with its orders in day
+    /// order and its troubled ones flagged; nil when the store has no troubled order.
+    func stuckOrders() throws -> (([String], Events) throws -> [Finding])? {
         let s = settings
         // The district's share of troubled orders over each window's baseline period.
         let all = period.volume
         let troubled = tallies.troubled
-        guard troubled.count(period.firstDay..<(period.lastDay + 1)) > 0 else { return [] }
+        guard troubled.count(period.firstDay..<(period.lastDay + 1)) > 0 else { return nil }
         let period = self.period
         let rate: (Range<Int>) -> Double = { window in
             let periods = period.around(window) + [window]
@@ -18,16 +21,9 @@ extension SignalScan {
         // Every place and category with troubled orders is tested: the level is shared among those
         // seen by the window's end, so a district with many places is not flooded by chance.
         let firstTroubled = tallies.firstTroubled.values.sorted()
-        var findings: [Finding] = []
-        try groups(
-            """
-            SELECT seq, day, caller, coalesce(place_key, 'c:' || community || '|') AS key1, category AS key2,
-                unsatisfied = 1 OR reopened = 1 AS flag
-            FROM detect_orders WHERE place_key IS NOT NULL OR community IS NOT NULL
-            ORDER BY key1, key2, day, seq
-            """, keyColumns: 2, flagged: true
-        ) { key, events in
-            guard events.flags.lazy.filter({ $0 }).count >= s.stuckMin else { return }
+        return { key, events in
+            var findings: [Finding] = []
+            guard events.flags.lazy.filter({ $0 }).count >= s.stuckMin else { return [] }
             let found = events.flaggedEpisodes(
                 window: s.stuckDays, minCount: s.stuckMin, rate: rate,
                 alpha: { window in
@@ -49,7 +45,7 @@ extension SignalScan {
                             "\(name)「\(key[1])」\(s.stuckDays) 天内 \(seqs.count) 件办结后仍不满意或重新办理（按全区比例约 \(Self.format(e.expected)) 件）",
                         seqs: seqs))
             }
+            return findings
         }
-        return findings
     }
 }

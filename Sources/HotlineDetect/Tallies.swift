@@ -1,3 +1,4 @@
+import Foundation
 import HotlineCore
 import HotlineStore
 
@@ -10,6 +11,8 @@ struct Tallies {
     /// The signals whose counts a pass makes: each thread asks for its own.
     struct Needs: OptionSet {
         let rawValue: Int
+        /// The district's orders per day in each category (`DistrictRates`), for baselines by category.
+        static let district = Needs(rawValue: 8)
         /// Hotspots' typical rates per place grouping.
         static let hotspot = Needs(rawValue: 1)
         /// Stuck orders' troubled orders per day, and each place's first troubled day.
@@ -62,33 +65,35 @@ struct Tallies {
         var memberGrouping: [Int] = []
         var months: [[Int: Int]] = []
         // Columns no signal of this pass reads are read as NULL.
-        let place = needs.isDisjoint(with: [.hotspot, .stuck]) ? "NULL" : "place_key"
-        let street = needs.contains(.surge) ? "street" : "NULL"
-        let troubledSQL = needs.contains(.stuck) ? "unsatisfied = 1 OR reopened = 1" : "0"
-        try db.forEach(
-            Row.self,
-            """
-            SELECT day, month, category, \(place) AS place, \(street) AS street, community, \(troubledSQL) AS troubled
+        func column(_ name: String, if wanted: Needs) -> String { needs.isDisjoint(with: wanted) ? "NULL" : name }
+        let sql = """
+            SELECT day, \(column("month", if: [.hotspot, .surge])) AS month,
+                \(column("category", if: [.district, .hotspot, .stuck, .surge])) AS category,
+                \(column("place_key", if: [.hotspot, .stuck])) AS place, \(column("street", if: .surge)) AS street,
+                \(column("community", if: [.stuck, .surge])) AS community,
+                \(column("unsatisfied = 1 OR reopened = 1", if: .stuck)) AS troubled
             FROM detect_orders
             """
-        ) { r in
+        try db.forEach(Row.self, sql) { r in
             volume.add(1, on: r.day)
             let category = Bytes(r.category)
-            let c =
-                categories[category]
-                ?? {
-                    // Names that Swift holds equal share their counts, as they share a dictionary key below.
-                    let c =
-                        categoryNames[r.category]
-                        ?? {
-                            categoryNames[r.category] = perCategory.count
-                            perCategory.append(empty)
-                            return perCategory.count - 1
-                        }()
-                    categories[category] = c
-                    return c
-                }()
-            perCategory[c].add(1, on: r.day)
+            if needs.contains(.district) {
+                let c =
+                    categories[category]
+                    ?? {
+                        // Names that Swift holds equal share their counts, as they share a dictionary key below.
+                        let c =
+                            categoryNames[r.category]
+                            ?? {
+                                categoryNames[r.category] = perCategory.count
+                                perCategory.append(empty)
+                                return perCategory.count - 1
+                            }()
+                        categories[category] = c
+                        return c
+                    }()
+                perCategory[c].add(1, on: r.day)
+            }
             if needs.contains(.hotspot), let place = r.place {
                 let fromText = place.hasPrefix("t:")
                 let member = Member(place: Bytes(place), key2: fromText ? Bytes("") : category)
@@ -202,7 +207,13 @@ struct Bytes: Hashable {
 
     init(_ string: String) { self.string = string }
 
-    static func == (a: Bytes, b: Bytes) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+    static func == (a: Bytes, b: Bytes) -> Bool {
+        var (x, y) = (a.string, b.string)
+        return x.withUTF8 { p in
+            y.withUTF8 { q in p.count == q.count && (p.isEmpty || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0)
+            }
+        }
+    }
 
     func hash(into hasher: inout Hasher) {
         var s = string

@@ -55,7 +55,7 @@ import Testing
 
     @Test func onePassCountsWhatTheGroupBysCounted() throws {
         let (db, first, last) = try orders()
-        let t = try Tallies(db: db, firstDay: first, lastDay: last, needs: [.hotspot, .stuck, .surge])
+        let t = try Tallies(db: db, firstDay: first, lastDay: last, needs: [.district, .hotspot, .stuck, .surge])
         #expect(
             t.volume.prefix
                 == (try dayCounts(
