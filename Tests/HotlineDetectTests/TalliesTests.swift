@@ -108,6 +108,47 @@ import Testing
         #expect(mine.firstDays.count > 6)
     }
 
+    /// Hotspots and stuck orders read one sorted query together: the groups each used to read from
+    /// its own query give the same findings (places from texts across categories, orders known only
+    /// by their community left out of hotspots).
+    @Test func placeSignalsFindWhatTheirOwnQueriesFound() throws {
+        let (db, first, last) = try orders()
+        var settings = DetectSettings()
+        (settings.alpha, settings.stuckAlpha, settings.minRatio) = (0.2, 0.5, 1)
+        (settings.hotspotMin, settings.stuckMin) = (3, 2)
+        let t = try Tallies(db: db, firstDay: first, lastDay: last, needs: [.district, .hotspot, .stuck])
+        let period = BaselinePeriod(firstDay: first, lastDay: last, days: 365, minDays: 30, volume: t.volume)
+        let scan = SignalScan(
+            db: db, settings: settings, period: period,
+            district: DistrictRates(period: period, byCategory: t.byCategory), tallies: t)
+        let found = try scan.placeSignals()
+        var hotspots: [Finding] = []
+        let hotspot = scan.hotspots()
+        try scan.groups(
+            """
+            SELECT seq, day, caller, place_key AS key1, CASE WHEN place_key LIKE 't:%' THEN '' ELSE category END AS key2
+            FROM detect_orders WHERE place_key IS NOT NULL ORDER BY place_key, key2, day, seq
+            """, keyColumns: 2
+        ) { key, events, _ in hotspots += try hotspot(key, events) }
+        var stuck: [Finding] = []
+        let judge = try #require(try scan.stuckOrders())
+        try scan.groups(
+            """
+            SELECT seq, day, caller, coalesce(place_key, 'c:' || community || '|') AS key1, category AS key2,
+                unsatisfied = 1 OR reopened = 1 AS flag
+            FROM detect_orders WHERE place_key IS NOT NULL OR community IS NOT NULL ORDER BY key1, key2, day, seq
+            """, keyColumns: 2, flagged: true
+        ) { key, events, _ in stuck += try judge(key, events) }
+        #expect(found.hotspots.map(\.key) == hotspots.map(\.key))
+        #expect(found.hotspots.map(\.seqs) == hotspots.map(\.seqs))
+        #expect(found.hotspots.map(\.detail) == hotspots.map(\.detail))
+        #expect(found.stuck.map(\.key) == stuck.map(\.key))
+        #expect(found.stuck.map(\.seqs) == stuck.map(\.seqs))
+        #expect(hotspots.contains { $0.key.hasPrefix("hotspot|t:") })
+        #expect(hotspots.contains { $0.key.hasPrefix("hotspot|c:") })
+        #expect(stuck.contains { $0.key.hasPrefix("stuck|c:甲社区||") })
+    }
+
     @Test func bytesCompareAsSQLiteDoes() {
         // "é" precomposed and decomposed: equal to Swift's String, two values to SQLite.
         let composed = "caf\u{E9}"
