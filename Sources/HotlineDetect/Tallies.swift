@@ -1,4 +1,3 @@
-import Foundation
 import HotlineCore
 import HotlineStore
 
@@ -197,26 +196,5 @@ struct Tallies {
             community = row.text(.community)
             troubled = row.bool(.troubled)
         }
-    }
-}
-
-/// A string compared and hashed by its UTF-8 bytes, as SQLite groups text: Swift's own `String`
-/// hashing normalizes Unicode first, which is slow for Chinese text in a loop over every order.
-struct Bytes: Hashable {
-    let string: String
-
-    init(_ string: String) { self.string = string }
-
-    static func == (a: Bytes, b: Bytes) -> Bool {
-        var (x, y) = (a.string, b.string)
-        return x.withUTF8 { p in
-            y.withUTF8 { q in p.count == q.count && (p.isEmpty || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0)
-            }
-        }
-    }
-
-    func hash(into hasher: inout Hasher) {
-        var s = string
-        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

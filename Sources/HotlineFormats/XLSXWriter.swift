@@ -16,9 +16,10 @@ public final class XLSXWriter {
 
     private let zip: ZipWriter
     private var row = 0
-    private var pending = ""
+    /// The sheet's XML not yet handed to the archive, as UTF-8.
+    private var pending: [UInt8] = []
     /// `A`, `B`, … for the columns written so far, made once rather than for every cell.
-    private var letters: [String] = []
+    private var letters: [[UInt8]] = []
 
     /// Starts the workbook at `path` with its sheet named `sheet` and the header row.
     public init(path: String, sheet: String, header: [String]) throws {
@@ -42,50 +43,74 @@ public final class XLSXWriter {
     /// Adds one row.
     public func append(_ cells: [Cell]) throws { try append(cells, style: 0) }
 
+    /// Appends the row's XML to `pending` byte by byte: `<c r="B7" s="1">…</c>` for each cell.
     private func append(_ cells: [Cell], style: Int) throws {
         row += 1
-        var xml = "<row r=\"\(row)\">"
+        let number = Array(String(row).utf8)
+        let s = style > 0 ? Array(" s=\"\(style)\"".utf8) : []
+        put("<row r=\"")
+        pending += number
+        put("\">")
         for (i, cell) in cells.enumerated() {
-            while letters.count <= i { letters.append(Self.column(letters.count)) }
-            let ref = letters[i] + String(row)
-            let s = style > 0 ? " s=\"\(style)\"" : ""
+            while letters.count <= i { letters.append(Array(Self.column(letters.count).utf8)) }
+            func open() {
+                put("<c r=\"")
+                pending += letters[i]
+                pending += number
+                put("\"")
+            }
             switch cell {
             case .empty: continue
-            case .number(let v) where v.isFinite: xml += "<c r=\"\(ref)\"\(s)><v>\(Self.number(v))</v></c>"
+            case .number(let v) where v.isFinite:
+                open()
+                pending += s
+                put("><v>")
+                put(Self.number(v))
+                put("</v></c>")
             case .number: continue
             case .date(let text):
                 if let serial = Self.serial(text) {
-                    xml += "<c r=\"\(ref)\" s=\"\(text.count == 10 ? 3 : 2)\"><v>\(Self.day(serial))</v></c>"
+                    open()
+                    put(text.utf8.count == 10 ? " s=\"3\"><v>" : " s=\"2\"><v>")
+                    put(Self.day(serial))
+                    put("</v></c>")
                 } else {
-                    xml += Self.inline(ref, text, s)
+                    inline(text, open: open, style: s)
                 }
-            case .text(let text): xml += Self.inline(ref, text, s)
+            case .text(let text): inline(text, open: open, style: s)
             }
         }
-        pending += xml + "</row>"
-        if pending.utf8.count > 1 << 18 {
+        put("</row>")
+        if pending.count > 1 << 18 {
             try zip.write(pending)
-            pending = ""
+            pending.removeAll(keepingCapacity: true)
         }
+    }
+
+    private func put(_ text: String) { pending.append(contentsOf: text.utf8) }
+
+    /// A text cell, inline (`<c r="A2" t="inlineStr"><is><t>…</t></is></c>`), its spaces kept.
+    private func inline(_ text: String, open: () -> Void, style: [UInt8]) {
+        open()
+        put(" t=\"inlineStr\"")
+        pending += style
+        let clean = Self.escape(text)
+        let u = clean.utf8
+        put(u.first == 0x20 || u.last == 0x20 || u.contains(0x0A) ? "><is><t xml:space=\"preserve\">" : "><is><t>")
+        put(clean)
+        put("</t></is></c>")
     }
 
     /// Ends the sheet and writes the archive's directory.
     public func finish() throws {
-        try zip.write(pending + "</sheetData></worksheet>")
-        pending = ""
+        put("</sheetData></worksheet>")
+        try zip.write(pending)
+        pending = []
         try zip.endEntry()
         try zip.finish()
     }
 
     // MARK: Cells
-
-    static func inline(_ ref: String, _ text: String, _ style: String) -> String {
-        let clean = escape(text)
-        let bytes = clean.utf8
-        let space =
-            bytes.first == 0x20 || bytes.last == 0x20 || bytes.contains(0x0A) ? " xml:space=\"preserve\"" : ""
-        return "<c r=\"\(ref)\" t=\"inlineStr\"\(style)><is><t\(space)>\(clean)</t></is></c>"
-    }
 
     /// `A`, `B`, … `Z`, `AA` … for the zero-based column `i`.
     static func column(_ i: Int) -> String {
@@ -124,12 +149,7 @@ public final class XLSXWriter {
 
     /// Escapes XML's special characters and drops characters XML 1.0 cannot hold.
     static func escape(_ text: String) -> String {
-        // Most cells need nothing: no markup character, no control character, no U+FFFE/FFFF.
-        if !text.utf8.contains(where: {
-            $0 < 0x20 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0xEF
-        }) {
-            return text
-        }
+        if !needsEscaping(text) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -146,6 +166,12 @@ public final class XLSXWriter {
             }
         }
         return out
+    }
+
+    /// Whether `escape` would change `text`, or may: most cells have no markup character, no
+    /// control character and no U+FFFE/FFFF.
+    static func needsEscaping(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0xEF }
     }
 
     /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.

@@ -49,12 +49,16 @@ public final class ZipWriter {
         if !closed { try? handle.close() }
     }
 
+    /// zlib's compression level: 3 deflates about twice as fast as the default 6, for files
+    /// about a fifth larger (the supervision list's sheet is hundreds of thousands of rows).
+    static let level: Int32 = 3
+
     /// Starts an entry; `write` its bytes, then `endEntry`.
     public func beginEntry(_ name: String) throws {
         precondition(!open && !closed, "one entry at a time, before finish")
         stream.initialize(to: z_stream())
         let code = deflateInit2_(
-            stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+            stream, Self.level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
             Int32(MemoryLayout<z_stream>.size))
         guard code == Z_OK else {
             throw HotlineError.file(path: path, problem: "cannot start deflating (zlib \(code))")

@@ -34,12 +34,12 @@ struct LongList: Sendable {
         var buffer = CSVTable(header: header).text
         // Text is masked once for both files; the few names that repeat on every row (units,
         // streets, categories) once for the whole list.
-        var masked: [String: String] = [:]
+        var masked: [Bytes: String] = [:]
         func mask(_ cell: CSVTable.Cell) -> CSVTable.Cell {
             guard case .text(let s) = cell else { return cell }
-            if let m = masked[s] { return .id(m) }
+            if let m = masked[Bytes(s)] { return .id(m) }
             let m = PersonalData.mask(s)
-            if masked.count < 4_096 { masked[s] = m }
+            if masked.count < 4_096 { masked[Bytes(s)] = m }
             return .id(m)
         }
         try rows(db, nil) { row in

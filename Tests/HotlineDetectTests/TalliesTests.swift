@@ -148,14 +148,4 @@ import Testing
         #expect(hotspots.contains { $0.key.hasPrefix("hotspot|c:") })
         #expect(stuck.contains { $0.key.hasPrefix("stuck|c:甲社区||") })
     }
-
-    @Test func bytesCompareAsSQLiteDoes() {
-        // "é" precomposed and decomposed: equal to Swift's String, two values to SQLite.
-        let composed = "caf\u{E9}"
-        let decomposed = "cafe\u{301}"
-        #expect(composed == decomposed)
-        #expect(Bytes(composed) != Bytes(decomposed))
-        #expect(Bytes(composed) == Bytes("café"))
-        #expect(Set([Bytes(composed), Bytes(decomposed), Bytes("caf\u{E9}")]).count == 2)
-    }
 }
