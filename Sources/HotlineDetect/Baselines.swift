@@ -165,7 +165,14 @@ struct DistrictRates {
     /// leaving out the group's own orders (`own` in the window, `ownBaseline` in the period); 1 when
     /// the period is empty.
     func factor(category: String?, window: Range<Int>, own: Int, ownBaseline: Int) -> Double {
-        let counts = category.flatMap { byCategory[$0] } ?? all
+        factor(counts: counts(category), window: window, own: own, ownBaseline: ownBaseline)
+    }
+
+    /// The orders per day `factor` compares: the category's, else (nil or unknown) the district's.
+    func counts(_ category: String?) -> DayCounts { category.flatMap { byCategory[$0] } ?? all }
+
+    /// `factor`, with the category's orders per day looked up once by the caller (`counts`).
+    func factor(counts: DayCounts, window: Range<Int>, own: Int, ownBaseline: Int) -> Double {
         let periods = period.around(window)
         let baselineDays = periods.reduce(0) { $0 + $1.count }
         guard baselineDays > 0 else { return 1 }

@@ -21,7 +21,7 @@ extension SignalScan {
             var findings: [Finding] = []
             guard events.count >= s.hotspotMin else { return [] }
             let scope = key[0].firstIndex(of: "|").map { String(key[0][...$0]) } ?? ""
-            let grouping = scope + "\u{1F}" + key[1]
+            let grouping = typical.grouping(scope + "\u{1F}" + key[1])
             let found = events.episodes(
                 windows: windows, minCount: s.hotspotMin, alpha: s.alpha, minRatio: s.minRatio,
                 since: period.regimeStart,
@@ -122,12 +122,26 @@ struct TypicalRates {
         self.firstDays = firstDays
     }
 
+    /// One grouping's orders per day and its members' first days by regime, looked up once for
+    /// the many windows of a group.
+    struct Grouping {
+        var orders: DayCounts?
+        var firstDays: [Int: [Int]] = [:]
+    }
+
+    func grouping(_ name: String) -> Grouping {
+        var g = Grouping(orders: orders[name])
+        for regime in period.regimeStarts { g.firstDays[regime] = firstDays[Self.key(name, regime: regime)] }
+        return g
+    }
+
     /// Orders per member per day in the grouping, over the baseline period of `window`.
-    func rate(_ grouping: String, window: Range<Int>) -> Double {
+    func rate(_ grouping: String, window: Range<Int>) -> Double { rate(self.grouping(grouping), window: window) }
+
+    /// `rate`, with the grouping looked up once by the caller (`grouping`).
+    func rate(_ grouping: Grouping, window: Range<Int>) -> Double {
         let regime = period.regimeStart(window.upperBound - 1)
-        guard let counts = orders[grouping], let first = firstDays[Self.key(grouping, regime: regime)] else {
-            return 0
-        }
+        guard let counts = grouping.orders, let first = grouping.firstDays[regime] else { return 0 }
         let periods = period.around(window)
         let days = periods.reduce(0) { $0 + $1.count }
         let n = periods.reduce(0) { $0 + counts.count($1) }

@@ -56,6 +56,7 @@ extension SignalScan {
             firstDays[TypicalRates.key("", regime: Int(key & 0xFFFF_FFFF) + period.firstDay), default: []].append(day)
         }
         let typical = TypicalRates(period: period, orders: ["": perDay], firstDays: firstDays.mapValues { $0.sorted() })
+        let all = typical.grouping("")
         var findings: [Finding] = []
         try groups(
             "SELECT seq, day, caller, cluster AS key1 FROM detect_text ORDER BY cluster, day, seq", keyColumns: 1
@@ -65,7 +66,7 @@ extension SignalScan {
                 window: s.massDays, minCount: s.massMinCallers, minCallers: s.massMinCallers, alpha: s.alpha,
                 minRatio: s.minRatio, since: period.regimeStart,
                 expected: ownRate(
-                    events, category: nil, prior: { typical.rate("", window: $0) }, priorOrders: Self.priorOrders))
+                    events, category: nil, prior: { typical.rate(all, window: $0) }, priorOrders: Self.priorOrders))
             for e in found {
                 let first = events.seqs[e.range.lowerBound]
                 findings.append(
@@ -108,6 +109,7 @@ extension SignalScan {
                 SELECT '' AS grouping, x.name AS member, d.day, count(*) AS n FROM detect_subjects x
                 JOIN detect_orders d ON d.seq = x.seq GROUP BY 2, 3 ORDER BY 2, 3
                 """)
+        let all = typical.grouping("")
         let windows = Array(Set([max(s.campaignDays / 4, 1), max(s.campaignDays / 2, 1), s.campaignDays])).sorted()
         var findings: [Finding] = []
         try groups(
@@ -121,7 +123,7 @@ extension SignalScan {
                 windows: windows, minCount: s.massMinCallers, minCallers: s.massMinCallers, alpha: s.alpha,
                 minRatio: s.minRatio, since: period.regimeStart,
                 expected: ownRate(
-                    events, category: nil, prior: { typical.rate("", window: $0) }, priorOrders: Self.priorOrders))
+                    events, category: nil, prior: { typical.rate(all, window: $0) }, priorOrders: Self.priorOrders))
             for e in found {
                 let first = events.seqs[e.range.lowerBound]
                 findings.append(

@@ -87,7 +87,8 @@ struct SignalScan {
     func ownRate(
         _ events: Events, category: String?, prior: ((Range<Int>) -> Double)? = nil, priorOrders: Double = 0
     ) -> (Int, Range<Int>) -> Expected {
-        { k, window in
+        let counts = district.counts(category)
+        return { k, window in
             let periods = period.around(window)
             let days = Double(periods.reduce(0) { $0 + $1.count })
             let own = periods.reduce(0) { $0 + events.count(in: $1) }
@@ -96,7 +97,7 @@ struct SignalScan {
                 let typical = max(prior(window), 1e-9)
                 rate = (priorOrders + Double(own)) / (priorOrders / typical + days)
             }
-            let factor = district.factor(category: category, window: window, own: k, ownBaseline: own)
+            let factor = district.factor(counts: counts, window: window, own: k, ownBaseline: own)
             // The rate was learnt from the group's own orders, and the typical rate from many more:
             // with few of its own, a high count is less surprising.
             return Expected(

@@ -8,8 +8,20 @@ import HotlineStore
 /// Built in one pass over the list; its size is bounded by places × `kept`.
 struct SupervisionIndex {
     static let kept = 20
-    var count: [String: Int] = [:]
-    var first: [String: [SupervisionRecord]] = [:]
+    /// A place's or unit's count and first orders, keyed by bytes (see `Bytes`): one lookup a row.
+    struct Entry {
+        var count = 0
+        var first: [SupervisionRecord] = []
+
+        mutating func add(_ r: SupervisionRecord) {
+            count += 1
+            if first.count < SupervisionIndex.kept { first.append(r) }
+        }
+    }
+    private var entries: [Bytes: Entry] = [:]
+
+    func count(_ key: String) -> Int { entries[Bytes(key)]?.count ?? 0 }
+    func first(_ key: String) -> [SupervisionRecord] { entries[Bytes(key)]?.first ?? [] }
 
     static func streetKey(_ s: String) -> String { "s\u{1}" + s }
     static func communityKey(_ s: String, _ c: String) -> String { "c\u{1}" + s + "\u{1}" + c }
@@ -19,8 +31,7 @@ struct SupervisionIndex {
         var index = SupervisionIndex()
         try Aggregates.forEachSupervision(db) { r in
             for key in [streetKey(r.street), communityKey(r.street, r.community), unitKey(r.unit)] {
-                index.count[key, default: 0] += 1
-                if index.first[key, default: []].count < kept { index.first[key, default: []].append(r) }
+                index.entries[Bytes(key), default: Entry()].add(r)
             }
         }
         return index
@@ -156,12 +167,12 @@ extension Report {
 
     /// The first supervision orders of a place or unit, and their count.
     private func supervisionSection(_ key: String) -> String {
-        let n = supervision.count[key] ?? 0
+        let n = supervision.count(key)
         var html = "<section><h2>督办工单</h2>\n<p class=\"note\">回访基本满意或不满意、或超期未办结的工单，共 \(n.grouped) 件。</p>\n"
         guard n > 0 else { return html + "</section>\n" }
         html +=
             "<table><thead><tr><th>工单编号</th><th>原因</th><th>承办单位</th><th>社区</th><th>分类</th><th>受理时间</th><th>超期天数</th></tr></thead><tbody>\n"
-        for r in supervision.first[key] ?? [] {
+        for r in supervision.first(key) {
             html += """
                 <tr><td>\(escapeHTML(r.orderID))</td><td>\(h(r.reason?.label ?? ""))</td><td>\(PageLink.a(PageLink.unit(r.unit), h(r.unit)))</td>\
                 <td>\(h(r.community))</td><td>\(h(r.category))</td><td>\(h(r.receivedAt))</td>\
