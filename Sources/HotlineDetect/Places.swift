@@ -239,8 +239,9 @@ public enum Places {
 /// `Places.place` with what repeats remembered: one finder per thread. Addresses repeat (one per
 /// building, many orders each), and so do the district, street and community they start with.
 final class PlaceFinder {
-    private var prefixes: [String: [String]] = [:]
-    private var places: [String: Place?] = [:]
+    // Keyed by bytes: addresses are long Chinese strings, which `String` hashes slowly.
+    private var prefixes: [Bytes: [String]] = [:]
+    private var places: [Bytes: Place?] = [:]
     private static let limit = 200_000
 
     func place(
@@ -250,8 +251,8 @@ final class PlaceFinder {
         let community = community.flatMap { $0.isEmpty ? nil : $0 }
         if let address, !address.isEmpty {
             let names = [district, street, community].compactMap { $0 }
-            let scope = names.joined(separator: "\u{1F}")
-            let key = scope + "\u{1E}" + address
+            let scope = Bytes(names.joined(separator: "\u{1F}"))
+            let key = Bytes(scope.string + "\u{1E}" + address)
             if let known = places[key] {
                 if let known { return known }
             } else {

@@ -15,6 +15,19 @@ public enum Subjects {
     ].map { Array($0) }.sorted { $0.count > $1.count }
 
     static let lastCharacters = Set(suffixes.compactMap(\.last))
+    /// The same as scalars: testing every character of every text against a `Set<Character>`
+    /// hashes each one with Unicode normalization.
+    static let lastScalars = Set(lastCharacters.compactMap { $0.unicodeScalars.first?.value })
+
+    /// Whether `c` may end an organisation word (`lastCharacters`), by its scalar where that is
+    /// the whole of it and no compatibility ideograph (which equals a unified one as a `Character`).
+    static func mayEnd(_ c: Character) -> Bool {
+        let scalars = c.unicodeScalars
+        if scalars.count == 1, let v = scalars.first?.value, !(0xF900...0xFAFF).contains(v), v < 0x2F800 {
+            return lastScalars.contains(v)
+        }
+        return lastCharacters.contains(c)
+    }
 
     /// Name parts that name nothing in particular: 该公司, 这家超市, 物业公司 of no estate.
     static let vague: Set<String> = [
@@ -33,7 +46,7 @@ public enum Subjects {
         var lastStart = -1
         var i = 0
         while i < chars.count {
-            guard lastCharacters.contains(chars[i]) else {
+            guard mayEnd(chars[i]) else {
                 i += 1
                 continue
             }
