@@ -188,7 +188,7 @@ public struct ClassifyStage: Stage {
         let insert = try store.db.insert(into: "classified", ClassifiedColumn.allCases, replace: true)
         var count = 0
         var sources: [ClassificationSource: Int] = [:]
-        let total = try Orders.count(store.db)
+        let total = try since.map { try Orders.count(store.db, writtenAfter: $0) } ?? Orders.count(store.db)
         let progress = Progress()
         try Pipeline.run(
             label: "classify", depth: 8,

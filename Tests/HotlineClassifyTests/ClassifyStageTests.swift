@@ -36,6 +36,17 @@ import Testing
         #expect(rows[4][2].text == ClassificationSource.fallback.rawValue && rows[4][3].text == "fallback")
         #expect(rows[0][3].text == ClassificationSource.rule.rawValue)
         #expect(try Classifications.countBySource(store.db) == [.rule: 5, .fallback: 1])
+        #expect(try Classifications.decidedCount(store.db) == 5)
+        #expect(try Classifications.count(store.db, source: .fallback) == 1)
+        #expect(try Classifications.count(store.db, source: .manual) == 0)
+        // The summary's counts read partial indexes whose codes are the stored ones, not the table.
+        for (index, where_) in [
+            ("classified_fallback", "rule = '\(ClassificationSource.fallback.rawValue)'"),
+            ("classified_manual", "source = '\(ClassificationSource.manual.rawValue)'"),
+        ] {
+            let plan = try store.db.rows("EXPLAIN QUERY PLAN SELECT count(*) FROM classified WHERE \(where_)")
+            #expect(plan.contains { $0.contains { $0.text?.contains(index) == true } }, "\(plan)")
+        }
 
         // The analyst edits the taxonomy: rerunning replaces every row.
         let edited = try Taxonomy.parse("路灯\t\t路灯\n", file: "t.tsv")
