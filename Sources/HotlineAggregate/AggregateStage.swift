@@ -120,8 +120,7 @@ public struct AggregateStage: Stage {
     /// changed orders had or have. Returns the months and the run the changes are counted from.
     private func touchedMonths(_ store: Store) throws -> (months: [String]?, since: Int?) {
         let db = store.db
-        switch try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
-        case .everything(let reason):
+        func everyMonth(_ reason: String) throws -> (months: [String]?, since: Int?) {
             if try store.lastSuccessfulRun(of: Self.name) != nil { Log.info("aggregate: every month, as \(reason)") }
             // Index after the bulk insert: one sort, not a B-tree insert per order at a random key.
             try db.execute(
@@ -131,7 +130,14 @@ public struct AggregateStage: Stage {
                 \(Self.callerIndex);
                 """)
             return (nil, nil)
+        }
+        switch try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
+        case .everything(let reason): return try everyMonth(reason)
         case .changedSince(let run):
+            let n = try Classifications.changedCount(db, since: run)
+            if Self.recountsEverything(changed: n, of: try Orders.count(db)) {
+                return try everyMonth("\(n.grouped) orders were written or reclassified since its last run")
+            }
             // The months the changed orders were counted in, then the months they are in now.
             let changed = "seq IN (\(Classifications.changedAfter))"
             let callers = """
@@ -151,6 +157,11 @@ public struct AggregateStage: Stage {
             return (before.union(now).sorted(), run)
         }
     }
+
+    /// Whether a run after `changed` of `total` orders were written or reclassified counts every
+    /// month afresh: from half of them on, a rebuild is faster than forgetting and recounting
+    /// (the figures are the same either way).
+    public static func recountsEverything(changed: Int, of total: Int) -> Bool { changed * 2 >= total && changed > 0 }
 
     /// `agg_order_month`'s index by caller, as migration `aggregate.5-month-state` made it.
     static let callerIndex = """

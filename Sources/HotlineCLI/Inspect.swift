@@ -1,4 +1,5 @@
 import Foundation
+import HotlineAggregate
 import HotlineClassify
 import HotlineCore
 import HotlineDetect
@@ -82,10 +83,15 @@ extension Commands {
                 switch try store.scope(of: S.name, fingerprint: fingerprint, full: false) {
                 case .changedSince(let run):
                     let written = try Orders.count(store.db, writtenAfter: run).grouped
-                    let changed = try Classifications.changedCount(store.db, since: run).grouped
+                    let changedCount = try Classifications.changedCount(store.db, since: run)
+                    let changed = changedCount.grouped
                     switch S.name {
                     case .classify: next = "classifies the \(written) orders written since"
-                    case .aggregate: next = "recounts the months of the \(changed) orders written or reclassified since"
+                    case .aggregate:
+                        next =
+                            AggregateStage.recountsEverything(changed: changedCount, of: try Orders.count(store.db))
+                            ? "recounts every month: \(changed) orders were written or reclassified since"
+                            : "recounts the months of the \(changed) orders written or reclassified since"
                     default: next = "prepares the \(written) orders written since, then scans every window"
                     }
                 case .everything(let reason):

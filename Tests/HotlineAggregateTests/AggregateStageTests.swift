@@ -21,6 +21,15 @@ import Testing
         return store
     }
 
+    /// A night that changed half of the orders or more counts every month afresh; fewer, only theirs.
+    @Test func halfTheOrdersChangedRecountsEverything() {
+        #expect(AggregateStage.recountsEverything(changed: 5, of: 10))
+        #expect(AggregateStage.recountsEverything(changed: 10, of: 10))
+        #expect(!AggregateStage.recountsEverything(changed: 4, of: 10))
+        #expect(!AggregateStage.recountsEverything(changed: 0, of: 0))
+        #expect(!AggregateStage.recountsEverything(changed: 30_000, of: 1_030_000))
+    }
+
     @Test func categoryCountsAndShares() throws {
         let store = try aggregated()
         let rows = try store.db.rows("SELECT category, n, share FROM agg_category ORDER BY n DESC, category")
