@@ -135,10 +135,10 @@ import Testing
                     ("2021-03.csv", Self.header + Self.month(2021, 3, n: 100, first: 2_000, random: &random) + reopened)
                 ], taxonomy + "电梯维修\t城乡建设与管理\t电梯\t\t1\n"
             ))
-        // A gap: April has no export; May does, with a January order corrected to March (its month,
-        // caller and callback change).
+        // A gap: April has no export; May does, with a February order corrected to March (its month,
+        // caller and callback change; nothing else that night is in February).
         let moved =
-            Self.row("N5", 2021, 3, 15, place: 1, text: 2, closed: true, satisfaction: "不满意", phone: 2)
+            Self.row("N1005", 2021, 3, 15, place: 1, text: 2, closed: true, satisfaction: "不满意", phone: 2)
             + Self.row("R1", 2021, 1, 3, place: 2, text: 0, closed: true, satisfaction: "不满意", phone: 8)
         nights.append(
             (
