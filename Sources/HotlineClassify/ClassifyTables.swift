@@ -33,13 +33,14 @@ enum ClassifySchema {
                 """),
         // The orders a classify run decided, found without reading the table.
         Migration("classify.3-run-index", sql: "CREATE INDEX classified_by_run ON classified(run_id)"),
-        // The summary's counts of fallback and 待人工 orders, without reading the table (the codes
-        // are `ClassificationSource.fallback` and `.manual`, as stored).
+        // The summary's counts of fallback and 待人工 orders, and the likely mislabels, without
+        // reading the table (the codes are `ClassificationSource.fallback` and `.manual`, as stored).
         Migration(
             "classify.4-summary-indexes",
             sql: """
                 CREATE INDEX classified_fallback ON classified(order_seq) WHERE rule = 'fallback';
                 CREATE INDEX classified_manual ON classified(order_seq) WHERE source = 'manual';
+                CREATE INDEX classified_mislabel ON classified(order_seq) WHERE mislabel = 1;
                 """),
     ]
 }

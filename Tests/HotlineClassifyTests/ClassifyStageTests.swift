@@ -43,6 +43,7 @@ import Testing
         for (index, where_) in [
             ("classified_fallback", "rule = '\(ClassificationSource.fallback.rawValue)'"),
             ("classified_manual", "source = '\(ClassificationSource.manual.rawValue)'"),
+            ("classified_mislabel", "mislabel = 1"),
         ] {
             let plan = try store.db.rows("EXPLAIN QUERY PLAN SELECT count(*) FROM classified WHERE \(where_)")
             #expect(plan.contains { $0.contains { $0.text?.contains(index) == true } }, "\(plan)")
