@@ -80,7 +80,7 @@ public struct AggregateStage: Stage {
         }
         try Handling(db: db, settings: handling).run(months: months, since: since) { recounted.add($0) }
         try recounted.save(in: db)
-        let cube = try Cube(db)
+        let cube = try Log.timed("aggregate.cube") { try Cube(db) }
         let total = cube.total
         if cube.unclassified > 0 {
             Log.warning(
@@ -104,10 +104,15 @@ public struct AggregateStage: Stage {
         }
         try fillMonths(db, counts: cube.sum { $0.month })
         let areas = areaCounts(cube)
-        try writeAreas(db, areas: areas)
-        try writeMonthAreas(db, cube: cube)
-        try writeSummary(
-            db, total: total, unclassified: cube.unclassified, manualReason: try Classifications.manualReason(store))
+        try Log.timed("aggregate.areas") {
+            try writeAreas(db, areas: areas)
+            try writeMonthAreas(db, cube: cube)
+        }
+        try Log.timed("aggregate.summary") {
+            try writeSummary(
+                db, total: total, unclassified: cube.unclassified, manualReason: try Classifications.manualReason(store)
+            )
+        }
         let scope = months.map { "\(recounted.total.grouped) orders of \($0.count) months recounted; " } ?? ""
         return StageCounts(
             rowsIn: recounted.total, rowsOut: total,

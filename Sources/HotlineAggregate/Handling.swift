@@ -162,22 +162,26 @@ struct Handling {
             if !share.histogram.isEmpty { histograms[share.key] = Histogram(stored: share.histogram) }
         }
         // What is overdue depends on the report date, which moves with the data: counted afresh.
-        try db.execute("DELETE FROM agg_supervision WHERE reason = ?", [SupervisionReason.overdue.rawValue])
-        let supervision = try SupervisionWriter(db: db)
-        try db.forEach(OpenOrder.self, "SELECT \(OpenOrder.Column.list()) FROM agg_open ORDER BY seq") { o in
-            guard now.secondsSinceEpoch > o.deadline else { return }
-            for key in [
-                Key(scope: .unit, name: o.unit, month: o.month), Key(scope: .street, name: o.street, month: o.month),
-            ] {
-                tallies[key, default: Tally()].overdueOpen += 1
+        try Log.timed("aggregate.overdue") {
+            try db.execute("DELETE FROM agg_supervision WHERE reason = ?", [SupervisionReason.overdue.rawValue])
+            let supervision = try SupervisionWriter(db: db)
+            try db.forEach(OpenOrder.self, "SELECT \(OpenOrder.Column.list()) FROM agg_open ORDER BY seq") { o in
+                guard now.secondsSinceEpoch > o.deadline else { return }
+                for key in [
+                    Key(scope: .unit, name: o.unit, month: o.month),
+                    Key(scope: .street, name: o.street, month: o.month),
+                ] {
+                    tallies[key, default: Tally()].overdueOpen += 1
+                }
+                guard let received = LocalDateTime.stored(o.receivedAt) else { return }
+                let deadline = LocalDateTime(secondsSinceEpoch: o.deadline)
+                try supervision.add(
+                    SupervisionWriter.Entry(
+                        orderID: o.orderID, unit: o.unit, street: o.street, community: o.community,
+                        category: o.category,
+                        received: received, deadline: deadline),
+                    reason: .overdue, days: Self.days(now.secondsSinceEpoch - o.deadline), satisfaction: o.satisfaction)
             }
-            guard let received = LocalDateTime.stored(o.receivedAt) else { return }
-            let deadline = LocalDateTime(secondsSinceEpoch: o.deadline)
-            try supervision.add(
-                SupervisionWriter.Entry(
-                    orderID: o.orderID, unit: o.unit, street: o.street, community: o.community, category: o.category,
-                    received: received, deadline: deadline),
-                reason: .overdue, days: Self.days(now.secondsSinceEpoch - o.deadline), satisfaction: o.satisfaction)
         }
         // Summed in month order, so the period's sums are the same whichever months were recounted.
         for key in tallies.keys.sorted(by: {
@@ -192,7 +196,7 @@ struct Handling {
         try Log.timed("aggregate.escalations") {
             try Escalations(db: db, recallDays: settings.recallDays).write(since: months == nil ? nil : since)
         }
-        try writeQuality()
+        try Log.timed("aggregate.quality") { try writeQuality() }
     }
 
     /// Removes the shares of `months` (of every month when nil) before they are counted again.
