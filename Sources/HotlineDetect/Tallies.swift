@@ -43,7 +43,29 @@ struct Tallies {
     var byCategory: [String: DayCounts] = [:]
     /// Hotspots: orders per grouping and day, and each member's first day in each month it has orders.
     var groupingOrders: [String: DayCounts] = [:]
-    var memberMonths: [Member: [Int: Int]] = [:]
+    var memberMonths: [Member: MonthFirsts] = [:]
+
+    /// A member's first day in each month it has orders: (month, day) pairs packed in one word
+    /// each, about 8 bytes a month against a dictionary's 30 or more (ten years of a place's
+    /// categories add up).
+    struct MonthFirsts {
+        private(set) var packed: [UInt64] = []
+
+        /// Notes an order on `day` of `month` (see `Tallies.monthNumber`). Orders come mostly in
+        /// time order, so the month is looked for from the end.
+        mutating func note(month: Int, day: Int) {
+            let m = UInt64(UInt32(truncatingIfNeeded: month)) << 32
+            let d = UInt64(UInt32(truncatingIfNeeded: day))
+            if let i = packed.lastIndex(where: { $0 & 0xFFFF_FFFF_0000_0000 == m }) {
+                if d < packed[i] & 0xFFFF_FFFF { packed[i] = m | d }
+            } else {
+                packed.append(m | d)
+            }
+        }
+
+        /// The first day of each month.
+        var days: [Int] { packed.map { Int(Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF)) } }
+    }
     /// Stuck orders: troubled orders per day, and the first troubled day of each place and category.
     var troubled: DayCounts
     var firstTroubled: [Member: Int] = [:]
@@ -62,7 +84,7 @@ struct Tallies {
         // Each member's number, with its grouping's number and its first day in each month.
         var members: [Member: Int] = [:]
         var memberGrouping: [Int] = []
-        var months: [[Int: Int]] = []
+        var months: [MonthFirsts] = []
         // Columns no signal of this pass reads are read as NULL.
         func column(_ name: String, if wanted: Needs) -> String { needs.isDisjoint(with: wanted) ? "NULL" : name }
         let sql = """
@@ -109,12 +131,12 @@ struct Tallies {
                             }()
                         members[member] = memberGrouping.count
                         memberGrouping.append(g)
-                        months.append([:])
+                        months.append(MonthFirsts())
                         return memberGrouping.count - 1
                     }()
                 perGrouping[memberGrouping[m]].add(1, on: r.day)
                 let month = Self.monthNumber(r.month)
-                months[m][month] = min(months[m][month] ?? r.day, r.day)
+                months[m].note(month: month, day: r.day)
             }
             if needs.contains(.stuck) && r.troubled {
                 troubled.add(1, on: r.day)
@@ -166,7 +188,7 @@ struct Tallies {
             var first: [Int: Int] = [:]
             // Every day with data in a month is in the same regime, so a regime's first day is the
             // least of its months' first days.
-            for day in months.values {
+            for day in months.days {
                 let regime = period.regimeStart(day)
                 first[regime] = min(first[regime] ?? day, day)
             }
