@@ -140,7 +140,7 @@ public struct AggregateStage: Stage {
         case .everything(let reason): return try everyMonth(reason)
         case .changedSince(let run):
             let n = try Classifications.changedCount(db, since: run)
-            if Self.recountsEverything(changed: n, of: try Orders.count(db)) {
+            if Self.recountsEverything(changed: n, of: try Orders.count(db, upTo: 2 * n + 1)) {
                 return try everyMonth("\(n.grouped) orders were written or reclassified since its last run")
             }
             // The months the changed orders were counted in, then the months they are in now.
@@ -165,7 +165,7 @@ public struct AggregateStage: Stage {
 
     /// Whether a run after `changed` of `total` orders were written or reclassified counts every
     /// month afresh: from half of them on, a rebuild is faster than forgetting and recounting
-    /// (the figures are the same either way).
+    /// (the figures are the same either way). `total` need be counted only up to `2 × changed + 1`.
     public static func recountsEverything(changed: Int, of total: Int) -> Bool { changed * 2 >= total && changed > 0 }
 
     /// `agg_order_month`'s index by caller, as migration `aggregate.5-month-state` made it.

@@ -161,17 +161,15 @@ struct DistrictRates {
     /// day is not judged by chance ups and downs.
     static let factorPrior = 30.0
 
-    /// The district's daily rate in `window` over its daily rate in the window's baseline period,
-    /// leaving out the group's own orders (`own` in the window, `ownBaseline` in the period); 1 when
-    /// the period is empty.
-    func factor(category: String?, window: Range<Int>, own: Int, ownBaseline: Int) -> Double {
-        factor(counts: counts(category), window: window, own: own, ownBaseline: ownBaseline)
-    }
-
     /// The orders per day `factor` compares: the category's, else (nil or unknown) the district's.
     func counts(_ category: String?) -> DayCounts { category.flatMap { byCategory[$0] } ?? all }
 
-    /// `factor`, with the category's orders per day looked up once by the caller (`counts`).
+    /// The district's daily rate in `window` over its daily rate in the window's baseline period,
+    /// leaving out the group's own orders (`own` in the window, `ownBaseline` in the period); 1 when
+    /// the period is empty.
+    ///
+    /// `counts` are the orders per day of the group's category, looked up once by the caller
+    /// (`counts(_:)`).
     func factor(counts: DayCounts, window: Range<Int>, own: Int, ownBaseline: Int) -> Double {
         let periods = period.around(window)
         let baselineDays = periods.reduce(0) { $0 + $1.count }

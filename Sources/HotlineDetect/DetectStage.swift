@@ -44,7 +44,7 @@ public struct DetectStage: Stage {
     /// Brings `detect_prepared` up to date, committed before the run so that the second
     /// connection `run` reads it with sees it.
     public func prepare(in store: Store) throws {
-        guard try Orders.count(store.db) > 0 else { return }
+        guard try Orders.count(store.db, upTo: 1) > 0 else { return }
         try Log.timed("detect.prepare") { try refresh(store) }
     }
 
@@ -52,7 +52,7 @@ public struct DetectStage: Stage {
     /// orders on this one, repeat callers, mass complaints and surges on a reader's.
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let db = store.db
-        guard try Orders.count(db) > 0 else {
+        guard try Orders.count(db, upTo: 1) > 0 else {
             try db.execute("DELETE FROM detect_prepared; DELETE FROM detect_subjects")
             try CandidateWriter.retireAll(db)
             return StageCounts(rowsIn: 0, rowsOut: 0, message: "no orders, so no candidates")
@@ -61,8 +61,8 @@ public struct DetectStage: Stage {
         if case .changedSince(let run) = try store.scope(of: Self.name, fingerprint: fingerprint, full: full) {
             prepared = "\(try Orders.count(db, writtenAfter: run).grouped) orders new or updated since the last run; "
         }
-        let firstDay = try db.scalar("SELECT min(day) FROM detect_prepared")
-        let lastDay = try db.scalar("SELECT max(day) FROM detect_prepared")
+        let span = try db.rows("SELECT min(day), max(day) FROM detect_prepared")[0]
+        let (firstDay, lastDay) = (span[0].int ?? 0, span[1].int ?? 0)
         let settings = self.settings
         /// Each thread's own copy, tallies and baselines: `BaselinePeriod` caches as it is asked.
         @Sendable func scan(_ db: Database, _ needs: Tallies.Needs, _ label: String, columns: [DetectColumn]) throws

@@ -135,10 +135,8 @@ struct TypicalRates {
         return g
     }
 
-    /// Orders per member per day in the grouping, over the baseline period of `window`.
-    func rate(_ grouping: String, window: Range<Int>) -> Double { rate(self.grouping(grouping), window: window) }
-
-    /// `rate`, with the grouping looked up once by the caller (`grouping`).
+    /// Orders per member per day in the grouping (looked up once by the caller, `grouping`), over
+    /// the baseline period of `window`.
     func rate(_ grouping: Grouping, window: Range<Int>) -> Double {
         let regime = period.regimeStart(window.upperBound - 1)
         guard let counts = grouping.orders, let first = grouping.firstDays[regime] else { return 0 }

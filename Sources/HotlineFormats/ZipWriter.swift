@@ -50,7 +50,7 @@ public final class ZipWriter {
     }
 
     /// zlib's compression level: 3 deflates about twice as fast as the default 6, for files
-    /// about a fifth larger (the supervision list's sheet is hundreds of thousands of rows).
+    /// about a seventh larger (the supervision list's sheet is hundreds of thousands of rows).
     static let level: Int32 = 3
 
     /// Starts an entry; `write` its bytes, then `endEntry`.

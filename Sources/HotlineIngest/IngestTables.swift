@@ -247,6 +247,12 @@ public enum Orders {
     /// How many orders the store holds.
     public static func count(_ db: Database) throws -> Int { try db.scalar("SELECT count(*) FROM orders") }
 
+    /// How many orders the store holds, counted no further than `limit`: a test against a bound
+    /// that costs the bound, not the store.
+    public static func count(_ db: Database, upTo limit: Int) throws -> Int {
+        try db.scalar("SELECT count(*) FROM (SELECT 1 FROM orders LIMIT ?)", [limit])
+    }
+
     /// `SELECT seq` of the orders an ingest run after the run bound to `?1` inserted or updated, for
     /// a caller's `IN (…)`.
     public static let writtenAfter = "SELECT seq FROM orders WHERE run_id > ?1"

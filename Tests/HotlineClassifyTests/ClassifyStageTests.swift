@@ -72,6 +72,8 @@ import Testing
         }
         later.append(Order(id: "A7", receivedAt: LocalDateTime(year: 2021, month: 4, day: 1)))
         try IngestStage.insert(later, into: store)
+        // Seven orders, counted no further than asked.
+        #expect(try [1, 6, 7, 8, 100].map { try Orders.count(store.db, upTo: $0) } == [1, 6, 7, 7, 7])
         for size in [1, 2, 3, 10] {
             var batches: [[String]] = []
             try Classifications.batches(store.db, columns: [.id], size: size, writtenAfter: first) {
