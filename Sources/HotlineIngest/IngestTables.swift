@@ -257,6 +257,11 @@ public enum Orders {
     /// a caller's `IN (…)`.
     public static let writtenAfter = "SELECT seq FROM orders WHERE run_id > ?1"
 
+    /// The seqs of the orders an ingest run after `?1` inserted or updated, in seq order, read from
+    /// the run index alone. `ORDER BY +seq` keeps SQLite from choosing to walk the whole table in
+    /// seq order instead (it would: a night on ten years of orders read all of them).
+    public static let writtenAfterInOrder = "\(writtenAfter) ORDER BY +seq"
+
     /// How many orders an ingest run after `run` inserted or updated.
     public static func count(_ db: Database, writtenAfter run: Int) throws -> Int {
         try db.scalar("SELECT count(*) FROM orders WHERE run_id > ?", [run])
@@ -321,8 +326,15 @@ public enum Orders {
     /// Runs `select … FROM orders o …` (whose first column is `o.seq`) in keyset batches of `size`
     /// by `o.seq`, decoding each row with
     /// what `decoder` makes for the statement. With `run`, only the orders written after it, found
-    /// through the run index and read seq range by seq range, so a night reads its own orders, not
-    /// the store.
+    /// through the run index and read by their seqs (`changedSelect`), so a night reads its own
+    /// orders' pages, not those of the orders between them: an update of a ten-year-old order
+    /// must not make the night read ten years.
+    /// `select … FROM orders o …` for the orders whose seqs the JSON array bound to its one
+    /// parameter lists, in seq order: one primary-key lookup each.
+    public static func changedSelect(_ select: String) -> String {
+        select + " WHERE o.seq IN (SELECT value FROM json_each(?)) ORDER BY o.seq"
+    }
+
     public static func batches<T>(
         _ db: Database, select: String, size: Int, writtenAfter run: Int?,
         decoder: (Statement) throws -> () -> T, send: ([T]) -> Bool
@@ -341,13 +353,14 @@ public enum Orders {
                 if batch.isEmpty || !send(batch) { return }
             }
         }
-        let changed = try db.ints(writtenAfter.replacingOccurrences(of: "?1", with: "?") + " ORDER BY seq", [run])
-        let statement = try db.prepare(select + " WHERE o.seq BETWEEN ? AND ? AND o.run_id > ? ORDER BY o.seq")
+        let changed = try db.ints(writtenAfterInOrder, [run])
+        let statement = try db.prepare(changedSelect(select))
         let decode = try decoder(statement)
         var start = 0
         while start < changed.count {
             let end = min(start + size, changed.count) - 1
-            try statement.bind([changed[start], changed[end], run])
+            let seqs = "[" + changed[start...end].map(String.init).joined(separator: ",") + "]"
+            try statement.bind([seqs])
             var batch: [T] = []
             while try statement.step() { batch.append(decode()) }
             if !send(batch) { return }

@@ -95,6 +95,14 @@ import Testing
             }
             #expect(all == ["A1", "A2", "A3", "A4", "A5", "A6", "A7"])
         }
+        // Each changed order is looked up by its seq: an update of an old order must not make the
+        // night read every order between it and the new ones (a range of seqs would).
+        let plan = try store.db.rows("EXPLAIN QUERY PLAN " + Orders.changedSelect("SELECT o.seq FROM orders o"))
+        #expect(plan.contains { $0.contains { $0.text?.contains("PRIMARY KEY (rowid=?)") == true } }, "\(plan)")
+        // And they are found through the run index, not by walking the table in seq order.
+        let found = try store.db.rows("EXPLAIN QUERY PLAN " + Orders.writtenAfterInOrder, [first])
+        #expect(found.contains { $0.contains { $0.text?.contains("orders_by_run") == true } }, "\(found)")
+        #expect(!found.contains { $0.contains { $0.text == "SCAN orders" } }, "\(found)")
     }
 
     @Test func classifiedOrdersAreReadWithTheirCategory() throws {
