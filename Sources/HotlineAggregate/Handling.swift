@@ -234,13 +234,19 @@ struct Handling {
         var spans: [String: (first: String, last: String, lastClosed: String?)] = [:]
         let supervision = try SupervisionWriter(db: db)
         let open = try db.insert(into: "agg_open", OpenOrder.Column.allCases)
-        let total = try Orders.count(db)
+        var condition = ""
+        // What the progress line counts to: the months' orders on a night, read from the month
+        // index, not every order of the store.
+        let total: Int
+        if let months {
+            let inMonths = "SELECT seq FROM agg_order_month WHERE month IN (\(Self.placeholders(months.count)))"
+            condition = "o.seq IN (\(inMonths))"
+            total = try db.scalar("SELECT count(*) FROM (\(inMonths))", months)
+        } else {
+            total = try Orders.count(db)
+        }
         let progress = Progress()
         var done = 0
-        var condition = ""
-        if let months {
-            condition = "o.seq IN (SELECT seq FROM agg_order_month WHERE month IN (\(Self.placeholders(months.count))))"
-        }
         try Classifications.forEachOrder(db, columns: Self.columns, where: condition, months ?? []) { row in
             observe(row)
             done += 1

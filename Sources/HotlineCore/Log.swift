@@ -48,15 +48,19 @@ public enum Log {
     public static let timings: Bool =
         ProcessInfo.processInfo.environment["HOTLINE_TIMINGS"].map { !$0.isEmpty } ?? false
 
-    /// Runs `body`; with `HOTLINE_TIMINGS` set, prints `hotline: time: label 1.23 s` when it ends.
+    /// Runs `body`; with `HOTLINE_TIMINGS` set, prints `hotline: time: label 1.23 s, peak 120 MB`
+    /// when it ends: its time, and the process's peak resident memory so far.
     ///
-    /// For benchmarks and for finding where a slow night goes; the output is for people, not parsing.
+    /// For benchmarks and for finding where a slow night goes, or a large one: the step after
+    /// which the peak first grows is what raised it. The output is for people, not parsing.
     public static func timed<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
         guard timings else { return try body() }
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            write("hotline: time: \(label) \((seconds * 100).rounded() / 100) s\n")
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            write("hotline: time: \(label) \((seconds * 100).rounded() / 100) s, peak \(usage.ru_maxrss / 1024) MB\n")
         }
         return try body()
     }

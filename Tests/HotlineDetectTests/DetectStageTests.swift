@@ -62,6 +62,9 @@ import Testing
     @Test func findsEveryPlantedProblemOnce() throws {
         let (store, found) = try detected("detect.conf")
         #expect(found.count == 5)
+        // Detect shrinks the store connection's cache while it reads its copy, and gives it back for
+        // the stages after it in the same run.
+        #expect(try store.db.scalar("PRAGMA main.cache_size") == -65536)
 
         // The planted hotspot also makes its community's month a surge: one candidate, two signals.
         let hotspot = try #require(found.first { $0.signals.contains("hotspot") })
