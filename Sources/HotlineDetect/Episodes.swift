@@ -95,7 +95,10 @@ struct Events {
         }
         return stretches.map { windows in
             let best = windows.map(\.p).min() ?? 0
-            let core = expected == nil ? windows : windows.filter { $0.p <= (best * alpha).squareRoot() }
+            // Never below `best`: where best × alpha underflows to 0 (a chance near the smallest
+            // double), the core would otherwise lose even its most unusual window.
+            let cut = max((best * alpha).squareRoot(), best)
+            let core = expected == nil ? windows : windows.filter { $0.p <= cut }
             let peak = core.max { ($0.k, $1.p) < ($1.k, $0.p) }!
             return Episode(
                 range: core.map(\.range.lowerBound).min()!..<core.map(\.range.upperBound).max()!, peak: peak.k,

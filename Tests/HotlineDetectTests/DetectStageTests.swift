@@ -171,6 +171,21 @@ import Testing
         #expect(one.episodes(window: 7, minCount: 3, minCallers: 2, alpha: 1).isEmpty)
     }
 
+    /// A burst so far above its baseline that its chance is the smallest double: the cut that keeps
+    /// an episode's core (the geometric mean of that chance and alpha) underflows to 0, and the
+    /// core must still hold the burst. On ten years of synthetic orders a campaign's chance did
+    /// this, and detect crashed.
+    @Test func anEpisodeTooUnlikelyForDoublesIsStillFound() {
+        var events = Events()
+        for i in 0..<177 { events.append(day: 10, seq: i, caller: i) }
+        // P(X ≥ 177 | mean 1) ≈ 1e-323; times alpha it is 0 in doubles.
+        let p = Poisson.tail(atLeast: 177, mean: 1)
+        #expect(p > 0 && p * 0.01 == 0)
+        let found = events.episodes(window: 7, minCount: 5, alpha: 0.01, expected: { _, _ in Expected(mean: 1) })
+        #expect(found.map(\.range) == [0..<177])
+        #expect(found.first?.p == p)
+    }
+
     @Test func nearIdenticalTextsLinkAndOthersDoNot() {
         let a = SimHash.of("小区门口的路灯坏了3天，晚上很黑，请尽快维修", minChars: 10)!
         let b = SimHash.of("小区门口的路灯坏了5天!晚上很黑，请尽快维修", minChars: 10)!
