@@ -65,7 +65,7 @@ public struct DetectStage: Stage {
         // The copies shrink each connection's cache (`copyPrepared`); this one's is given back for
         // what runs after detect in the same process.
         let cacheSize = try db.scalar("PRAGMA main.cache_size")
-        defer { try? db.execute("PRAGMA main.cache_size = \(cacheSize)") }
+        defer { try? db.restoreCache(cacheSize) }
         let (firstDay, lastDay) = (span[0].int ?? 0, span[1].int ?? 0)
         let settings = self.settings
         /// Each thread's own copy, tallies and baselines: `BaselinePeriod` caches as it is asked.
@@ -179,11 +179,11 @@ public struct DetectStage: Stage {
         try db.execute("PRAGMA temp.cache_size = -16384")
         try createOrdersTable(db, columns: columns)
         try db.execute("INSERT INTO temp.detect_orders(\(list)) SELECT \(list) FROM detect_prepared ORDER BY seq")
-        // The signals read only the copy from here on, so the store's pages need little cache, and
-        // SQLite sizes each sort's memory by this cache: on ten years of orders, the 64 MB each of
-        // two connections filled with the store's pages, and two sorts as large, put detect 90 MB
-        // over its peak at one year. 16 MB here cost no time on a year of orders.
-        try db.execute("PRAGMA main.cache_size = -16384")
+        // The signals read only the copy from here on, so the store's pages need little cache; and
+        // SQLite sizes each sort's memory by this cache. The store's own connection has 64 MB,
+        // which on ten years of orders filled with their pages beside sorts as large: detect
+        // peaked 90 MB above its peak on one year. At most 16 MB cost no time on a year of orders.
+        try db.limitCache(toKiB: 16384)
         if columns.contains(.placeKey) { try Places.joinAliases(db) }
         return try db.scalar("SELECT count(*) FROM temp.detect_orders")
     }

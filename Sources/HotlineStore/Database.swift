@@ -112,6 +112,22 @@ public final class Database {
         return out
     }
 
+    /// Lowers the main database's page cache to `kib` KiB when it is larger, and returns the
+    /// `PRAGMA cache_size` it had, to give back with `restoreCache`.
+    ///
+    /// SQLite also sizes each sort's memory by this cache: a reader that sorts large tables after
+    /// its reads of the store are done peaks lower with a small one.
+    @discardableResult
+    public func limitCache(toKiB kib: Int) throws -> Int {
+        let size = try scalar("PRAGMA main.cache_size")
+        let current = size < 0 ? -size : size * (try scalar("PRAGMA main.page_size")) / 1024
+        if current > kib { try execute("PRAGMA main.cache_size = \(-kib)") }
+        return size
+    }
+
+    /// Gives the main database back the cache size `limitCache` returned.
+    public func restoreCache(_ size: Int) throws { try execute("PRAGMA main.cache_size = \(size)") }
+
     /// The first column of the first row, as an integer (0 when there is none).
     public func scalar(_ sql: String, _ values: [any SQLBindable] = []) throws -> Int {
         let statement = try prepare(sql)

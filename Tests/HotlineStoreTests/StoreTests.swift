@@ -16,6 +16,26 @@ import Testing
         _ = try Store(path: dir.file("nested/h.sqlite"))
     }
 
+    /// A stage that sorts large tables lowers its connection's cache for a while and gives it back;
+    /// a reader's smaller default is never raised.
+    @Test func theCacheIsLimitedAndGivenBack() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(path: dir.file("c.sqlite"))
+        let size = try store.db.limitCache(toKiB: 16384)
+        #expect(size == -65536)
+        #expect(try store.db.scalar("PRAGMA main.cache_size") == -16384)
+        try store.db.restoreCache(size)
+        #expect(try store.db.scalar("PRAGMA main.cache_size") == -65536)
+        let reader = try store.readerConnection()
+        let small = try reader.scalar("PRAGMA main.cache_size")
+        #expect(try reader.limitCache(toKiB: 16384) == small)
+        #expect(try reader.scalar("PRAGMA main.cache_size") == small)
+        // A size in pages (positive) is compared in KiB too: 10,000 pages of 4 KiB are 40,000 KiB.
+        try reader.execute("PRAGMA main.cache_size = 10000")
+        try reader.limitCache(toKiB: 16384)
+        #expect(try reader.scalar("PRAGMA main.cache_size") == -16384)
+    }
+
     @Test func missingStoreIsAnErrorWhenNotCreating() {
         let dir = TemporaryDirectory()
         #expect {
