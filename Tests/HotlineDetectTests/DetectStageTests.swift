@@ -186,6 +186,22 @@ import Testing
         #expect(found.first?.p == p)
     }
 
+    /// Callers are numbered by identity: a hex key kept as integers and any other text kept as it is
+    /// get one count, and two different texts never share a number.
+    @Test func callersAreNumberedByTheirExactText() {
+        var numbers = SignalScan.CallerNumbers()
+        let key = "676045ff27e85f963b4e1297902aba1d"
+        let texts = [
+            key, key.uppercased(), "13800138000", String(key.dropLast()) + "e", key, "13800138000",
+            String(key.dropLast()) + "g",
+        ]
+        #expect(texts.map { numbers.number($0) } == [0, 1, 2, 3, 0, 2, 4])
+        #expect(numbers.count == 5)
+        #expect(SignalScan.CallerNumbers.Hex(key) != nil)
+        #expect(SignalScan.CallerNumbers.Hex(key.uppercased()) == nil)
+        #expect(SignalScan.CallerNumbers.Hex(String(key.dropLast())) == nil)
+    }
+
     @Test func nearIdenticalTextsLinkAndOthersDoNot() {
         let a = SimHash.of("小区门口的路灯坏了3天，晚上很黑，请尽快维修", minChars: 10)!
         let b = SimHash.of("小区门口的路灯坏了5天!晚上很黑，请尽快维修", minChars: 10)!
