@@ -140,7 +140,7 @@ public struct AggregateStage: Stage {
         case .everything(let reason): return try everyMonth(reason)
         case .changedSince(let run):
             let n = try Classifications.changedCount(db, since: run)
-            if Self.recountsEverything(changed: n, of: try Orders.count(db, upTo: 2 * n + 1)) {
+            if try Self.recountsEverything(db, changed: n) {
                 return try everyMonth("\(n.grouped) orders were written or reclassified since its last run")
             }
             // The months the changed orders were counted in, then the months they are in now.
@@ -167,6 +167,12 @@ public struct AggregateStage: Stage {
     /// month afresh: from half of them on, a rebuild is faster than forgetting and recounting
     /// (the figures are the same either way). `total` need be counted only up to `2 × changed + 1`.
     public static func recountsEverything(changed: Int, of total: Int) -> Bool { changed * 2 >= total && changed > 0 }
+
+    /// `recountsEverything(changed:of:)` against the store's orders, counted only as far as needed:
+    /// what a run decides and what `status` says it will do.
+    public static func recountsEverything(_ db: Database, changed: Int) throws -> Bool {
+        recountsEverything(changed: changed, of: try Orders.count(db, upTo: 2 * changed + 1))
+    }
 
     /// `agg_order_month`'s index by caller, as migration `aggregate.5-month-state` made it.
     static let callerIndex = """

@@ -89,8 +89,7 @@ extension Commands {
                     case .classify: next = "classifies the \(written) orders written since"
                     case .aggregate:
                         next =
-                            AggregateStage.recountsEverything(
-                                changed: changedCount, of: try Orders.count(store.db, upTo: 2 * changedCount + 1))
+                            try AggregateStage.recountsEverything(store.db, changed: changedCount)
                             ? "recounts every month: \(changed) orders were written or reclassified since"
                             : "recounts the months of the \(changed) orders written or reclassified since"
                     default: next = "prepares the \(written) orders written since, then scans every window"

@@ -74,8 +74,8 @@ struct SignalScan {
     /// Caller keys are 32 lowercase hex digits (a salted hash), kept as two integers rather than
     /// as strings: a mass-complaint cluster on ten years of synthetic orders had about half a million
     /// callers; their dictionary was 38 MB of detect's peak, their strings more, and keyed so the
-    /// peak is 60 MB lower. Any other text is
-    /// kept as it is; the two kinds share one count, so every distinct text has its own number.
+    /// peak is 60 MB lower. Any other text is kept as it is; the two kinds share one count, so
+    /// every distinct text has its own number.
     struct CallerNumbers {
         struct Hex: Hashable {
             var high: UInt64
