@@ -37,13 +37,18 @@ extension Commands {
         }
         let runs = try store.recentRuns(limit: 10)
         if !runs.isEmpty {
+            // A run recorded as running whose process is gone is marked failed by the next writer.
+            let holder = StoreLock.holder(of: store.path)
+            func state(_ run: RunRecord) -> String {
+                run.status == .running && holder == nil ? "did not finish" : run.status?.rawValue ?? ""
+            }
             out += "\nLast runs:\n"
             out += table(
                 ["ID", "STAGE", "STARTED", "FINISHED", "IN", "OUT", "REJECTED", "STATUS", "CONFIG"],
                 runs.map {
                     [
                         String($0.id), $0.stage, $0.startedAt, $0.finishedAt ?? "", $0.rowsIn.grouped,
-                        $0.rowsOut.grouped, $0.rejected.grouped, $0.status?.rawValue ?? "",
+                        $0.rowsOut.grouped, $0.rejected.grouped, state($0),
                         String($0.configHash.prefix(8)),
                     ]
                 })

@@ -73,6 +73,13 @@ public final class Store {
         }
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536")
         try migrator.migrate(db, path: path)
+        // Whoever opens the store for writing holds its lock (see `StoreLock`), so a run still
+        // recorded as running belongs to a process that died before finishing it.
+        for run in try RunRecord.abandon(in: db) {
+            Log.warning(
+                "\(run.stage) started \(run.startedAt) did not finish: the process ended (killed or crashed), "
+                    + "and what it wrote was rolled back")
+        }
     }
 
     /// A second, read-only connection to the same file, for a reader running beside the writer.
@@ -97,18 +104,20 @@ public final class Store {
     /// Runs `stage` in one transaction (after its `prepare` in one of its own) and records it in
     /// `runs`, with the tables it changed.
     ///
-    /// When the stage throws, its writes are rolled back, a failed run is recorded with the error,
-    /// and the error is rethrown.
+    /// The run is recorded as running before the stage starts, committed. When the stage throws,
+    /// its writes are rolled back, the run is recorded as failed with the error, and the error is
+    /// rethrown. When the process dies instead (killed, or a trap), the run stays running until the
+    /// store is next opened for writing, which records it as failed (see `init`).
     @discardableResult
     public func run<S: Stage>(_ stage: S) throws -> StageCounts {
-        let started = LocalDateTime.now().description
+        let runID = try RunRecord.start(S.name, fingerprint: stage.fingerprint, in: db)
         do {
             try db.transaction { try stage.prepare(in: self) }
         } catch {
-            try? RunRecord.recordFailure(S.name, fingerprint: stage.fingerprint, started: started, error: error, in: db)
+            try? RunRecord.fail(runID, message: "\(error)", in: db)
             throw error
         }
-        return try runStage(S.name, fingerprint: stage.fingerprint, owns: S.owns) { try stage.run(in: self, runID: $0) }
+        return try complete(runID, owns: S.owns) { try stage.run(in: self, runID: $0) }
     }
 
     /// Runs `body` as run of `stage` in one transaction (see `run`).
@@ -116,10 +125,13 @@ public final class Store {
     public func runStage(
         _ stage: StageName, fingerprint: String, owns: [TableName] = [], _ body: (Int) throws -> StageCounts
     ) throws -> StageCounts {
-        let started = LocalDateTime.now().description
+        try complete(try RunRecord.start(stage, fingerprint: fingerprint, in: db), owns: owns, body)
+    }
+
+    /// Runs `body` in one transaction as the run `runID`, recorded as running, and records how it ended.
+    private func complete(_ runID: Int, owns: [TableName], _ body: (Int) throws -> StageCounts) throws -> StageCounts {
         do {
             return try db.transaction {
-                let runID = try RunRecord.start(stage, fingerprint: fingerprint, at: started, in: db)
                 let counts = try body(runID)
                 try RunRecord.finish(runID, counts: counts, in: db)
                 for table in counts.changed ?? Set(owns) {
@@ -130,7 +142,7 @@ public final class Store {
                 return counts
             }
         } catch {
-            try? RunRecord.recordFailure(stage, fingerprint: fingerprint, started: started, error: error, in: db)
+            try? RunRecord.fail(runID, message: "\(error)", in: db)
             throw error
         }
     }
@@ -241,10 +253,11 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord {
         message = row.text(.message)
     }
 
-    static func start(_ stage: StageName, fingerprint: String, at started: String, in db: Database) throws -> Int {
+    /// Records a run of `stage` as running, starting now; returns its id.
+    static func start(_ stage: StageName, fingerprint: String, in db: Database) throws -> Int {
         let insert = try db.insert(into: "runs", [Column.stage, .startedAt, .configHash, .status])
         try insert.set(.stage, stage.rawValue)
-        try insert.set(.startedAt, started)
+        try insert.set(.startedAt, LocalDateTime.now().description)
         try insert.set(.configHash, fingerprint)
         try insert.set(.status, RunStatus.running.rawValue)
         try insert.run()
@@ -263,18 +276,23 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord {
             ])
     }
 
-    static func recordFailure(
-        _ stage: StageName, fingerprint: String, started: String, error: any Error, in db: Database
-    ) throws {
-        let insert = try db.insert(
-            into: "runs", [Column.stage, .startedAt, .finishedAt, .configHash, .status, .message])
-        try insert.set(.stage, stage.rawValue)
-        try insert.set(.startedAt, started)
-        try insert.set(.finishedAt, LocalDateTime.now().description)
-        try insert.set(.configHash, fingerprint)
-        try insert.set(.status, RunStatus.failed.rawValue)
-        try insert.set(.message, "\(error)")
-        try insert.run()
+    /// Records the run `id` as failed now, with `message`.
+    static func fail(_ id: Int, message: String, in db: Database) throws {
+        try db.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, message = ? WHERE id = ?",
+            [LocalDateTime.now().description, RunStatus.failed.rawValue, message, id])
+    }
+
+    /// Records every run still running as failed, as its process died; returns them.
+    static func abandon(in db: Database) throws -> [RunRecord] {
+        let left = try db.fetch(
+            RunRecord.self, "SELECT \(Column.list()) FROM runs WHERE status = ? ORDER BY id",
+            [RunStatus.running.rawValue])
+        for run in left {
+            try fail(
+                run.id, message: "did not finish: the process ended (killed or crashed) before the run did", in: db)
+        }
+        return left
     }
 }
 

@@ -31,6 +31,16 @@ public final class StoreLock {
         _ = pwrite(fd, pid, pid.count, 0)
     }
 
+    /// The pid of the live process that holds `store`'s lock, else nil; reads the lock file and
+    /// takes no lock, so a job starting meanwhile is never refused because of this look.
+    public static func holder(of store: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: store + ".lock", encoding: .utf8),
+            let pid = Int32(text.trimmed), pid > 0
+        else { return nil }
+        // The kernel drops the lock when its holder dies, but the pid stays in the file.
+        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+    }
+
     deinit {
         ftruncate(fd, 0)
         flock(fd, LOCK_UN)

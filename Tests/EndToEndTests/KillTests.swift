@@ -1,4 +1,5 @@
 import Foundation
+import HotlineStore
 import TestSupport
 import Testing
 
@@ -78,6 +79,8 @@ import Testing
             ("hotline: aggregate:", 0.25), ("hotline: detect:", 0.03), ("hotline: detect:", 0.12),
         ]
         var killed = 0
+        var failedRuns = 0
+        var unfinished = 0
         for (i, moment) in moments.enumerated() {
             let store = dir.file("k\(i).sqlite")
             let out = dir.file("k\(i)-site")
@@ -91,14 +94,28 @@ import Testing
                 let now = try site(out)
                 #expect(now == before || now == expected, "kill \(i): a half-written site")
             }
+            // Until the next writer records it as failed, `status` says the killed run did not finish.
+            if FileManager.default.fileExists(atPath: store),
+                try Database(path: store, readOnly: true).scalar(
+                    "SELECT count(*) FROM runs WHERE status = ?", [RunStatus.running.rawValue]) > 0
+            {
+                let status = try HotlineBinary.run(["status", "--config", Self.conf, "--store", store])
+                #expect(status.stdout.contains("did not finish"), "kill \(i)")
+                unfinished += 1
+            }
             let rerun = try HotlineBinary.run(arguments(store, out))
             #expect(rerun.status == 0, "kill \(i): \(rerun.stderr)")
             #expect(try site(out) == expected, "kill \(i): the rerun publishes something else")
+            // The killed run is kept as failed, not as running, nor lost with its transaction.
+            let runs = try Database(path: store, readOnly: true)
+            #expect(try runs.scalar("SELECT count(*) FROM runs WHERE status = ?", [RunStatus.running.rawValue]) == 0)
+            failedRuns += try runs.scalar("SELECT count(*) FROM runs WHERE status = ?", [RunStatus.failed.rawValue])
             let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
                 $0.hasPrefix(".k\(i)-site.tmp-") || $0.hasPrefix("k\(i)-site.old-")
             }
             #expect(left == [], "kill \(i)")
         }
         #expect(killed >= moments.count / 2, "too few kills landed while running")
+        #expect(failedRuns >= killed / 2 && unfinished == failedRuns, "kills inside a stage left no failed run")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HotlineCore
 import TestSupport
 import Testing
@@ -96,6 +97,53 @@ import Testing
         #expect(try store.lastSuccessfulRun(of: .classify) == nil)
         #expect(try store.lastSuccessfulRun(of: .ingest)?.id == runs[1].id)
         #expect(try store.tableChanges() == [TableName("orders"): runs[1].id])
+    }
+
+    /// A run is committed as running before its stage starts, so a process that dies mid-stage
+    /// leaves it; the next writer records it as failed, and a reader leaves it as it is.
+    @Test func aRunWhoseProcessDiedIsRecordedAsFailedByTheNextWriter() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("d.sqlite")
+        let store = try Store(path: path)
+        try store.runStage(.classify, fingerprint: "f") { id in
+            let seen = try store.readerConnection().scalarText("SELECT status FROM runs WHERE id = ?", [id])
+            #expect(seen == RunStatus.running.rawValue)
+            return StageCounts(rowsIn: 0, rowsOut: 0)
+        }
+        // What a process that died during a detect run leaves.
+        let died = try RunRecord.start(.detect, fingerprint: "f", in: store.db)
+        _ = try Store(path: path, readOnly: true)
+        #expect(try store.recentRuns().map(\.status) == [.running, .ok])
+        let reopened = try Store(path: path)
+        let runs = try reopened.recentRuns()
+        #expect(runs.map(\.status) == [.failed, .ok])
+        #expect(runs[0].id == died && runs[0].finishedAt != nil && runs[0].message != nil)
+        #expect(try reopened.lastSuccessfulRun(of: .detect) == nil)
+        // Recorded once: opening again changes nothing.
+        let finished = runs[0].finishedAt
+        _ = try Store(path: path)
+        #expect(try store.recentRuns()[0].finishedAt == finished)
+    }
+
+    /// `status` tells a run in progress from one whose process died by the lock's holder.
+    @Test func theLockHolderIsTheLiveProcessNamedInTheLockFile() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("l.sqlite")
+        #expect(StoreLock.holder(of: path) == nil)
+        var lock: StoreLock? = try StoreLock(store: path)
+        #expect(StoreLock.holder(of: path) == getpid())
+        _ = lock
+        lock = nil
+        #expect(StoreLock.holder(of: path) == nil)
+        // A holder killed without letting go leaves its pid in the file.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        try "\(child.processIdentifier)\n".write(toFile: path + ".lock", atomically: true, encoding: .utf8)
+        #expect(StoreLock.holder(of: path) == nil)
+        try "\(getpid())\n".write(toFile: path + ".lock", atomically: true, encoding: .utf8)
+        #expect(StoreLock.holder(of: path) == getpid())
     }
 
     @Test func metaValuesAreSetReadAndRemoved() throws {
