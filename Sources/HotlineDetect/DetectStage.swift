@@ -184,7 +184,7 @@ public struct DetectStage: Stage {
         // which on ten years of orders filled with their pages beside sorts as large: detect
         // peaked 90 MB above its peak on one year. At most 16 MB cost no time on a year of orders.
         try db.limitCache(toKiB: 16384)
-        if columns.contains(.placeKey) { try Places.joinAliases(db) }
+        if columns.contains(.placeKey) { try Log.timed("detect.aliases") { try Places.joinAliases(db) } }
         return try db.scalar("SELECT count(*) FROM temp.detect_orders")
     }
 

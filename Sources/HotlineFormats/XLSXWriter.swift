@@ -6,7 +6,7 @@ import HotlineCore
 /// digits and `=` is just a character), numbers are numbers, dates are Excel dates shown as
 /// `yyyy-mm-dd hh:mm:ss`. The header row is bold and frozen. Characters XML cannot hold are dropped.
 public final class XLSXWriter {
-    public enum Cell: Equatable {
+    public enum Cell: Equatable, Sendable {
         case text(String)
         case number(Double)
         /// A time in the store's form `YYYY-MM-DD HH:MM:SS` (or a date `YYYY-MM-DD`); text when it is neither.

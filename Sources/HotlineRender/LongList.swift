@@ -25,12 +25,73 @@ struct LongList: Sendable {
         return out
     }
 
+    /// Rows handed to the workbook's thread at a time, and how many such batches may wait.
+    static let workbookBatch = 512
+    static let workbookQueue = 8
+
     /// Writes the CSV file (BOM, header, every row) and the workbook beside it, in bounded memory.
+    ///
+    /// The workbook is written on a thread of its own, from rows handed over in batches: on ten
+    /// years of orders the supervision list has millions of rows, and its workbook took half of
+    /// the list's time.
     func write(_ db: Database, to path: String, sheet: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path)
         else { throw HotlineError.file(path: path, problem: "cannot write") }
         defer { try? out.close() }
-        let book = try XLSXWriter(path: CSVTable.workbookName(path), sheet: sheet, header: header)
+        let book = UncheckedSendable(try XLSXWriter(path: CSVTable.workbookName(path), sheet: sheet, header: header))
+        try Self.alongside(
+            label: "render.\(file).xlsx",
+            consume: { (rows: [[XLSXWriter.Cell]]) in
+                for row in rows { try book.value.append(row) }
+            },
+            finish: { try book.value.finish() },
+            produce: { hand in try writeRows(db, to: out, workbook: hand) })
+    }
+
+    /// What a hand-over throws once the other side has stopped.
+    struct HandOverStopped: Error {}
+
+    /// Runs `produce` on this thread and `consume` on another, for each batch `produce` hands
+    /// over (at most `workbookQueue` waiting), then `finish` there once all are consumed.
+    ///
+    /// An error on either side stops the other: `produce`'s hand-over throws once `consume` has
+    /// failed, and `consume` gets no more batches once `produce` has. The first error is rethrown.
+    static func alongside<Batch: Sendable>(
+        label: String, consume: @escaping @Sendable (Batch) throws -> Void,
+        finish: @escaping @Sendable () throws -> Void,
+        produce: (_ hand: (Batch) throws -> Void) throws -> Void
+    ) throws {
+        let queue = BoundedQueue<Batch>(capacity: Self.workbookQueue)
+        let consumer = Background(label: label) {
+            do {
+                while let batch = queue.receive() { try consume(batch) }
+                if !queue.isCancelled { try finish() }
+            } catch {
+                // The producing side stops at its next hand-over and asks for this error.
+                queue.cancel()
+                throw error
+            }
+        }
+        do {
+            try produce { batch in
+                guard queue.send(batch) else { throw HandOverStopped() }
+            }
+            queue.finish()
+        } catch {
+            queue.cancel()
+            // The consumer's own error, when it stopped first, says more than the cancelled hand-over.
+            try consumer.value()
+            throw error
+        }
+        try consumer.value()
+    }
+
+    /// Writes every row to the CSV file `out` and hands them, as workbook cells, to `workbook`
+    /// in batches.
+    private func writeRows(_ db: Database, to out: FileHandle, workbook hand: ([[XLSXWriter.Cell]]) throws -> Void)
+        throws
+    {
+        var batch: [[XLSXWriter.Cell]] = []
         var buffer = CSVTable(header: header).text
         // Text is masked once for both files; the few names that repeat on every row (units,
         // streets, categories) once for the whole list.
@@ -45,14 +106,18 @@ struct LongList: Sendable {
         try rows(db, nil) { row in
             let cells = row.map(mask)
             buffer += cells.map(CSVTable.render).joined(separator: ",") + "\r\n"
-            try book.append(cells.map(CSVTable.workbookCell))
+            batch.append(cells.map(CSVTable.workbookCell))
+            if batch.count >= Self.workbookBatch {
+                try hand(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
             if buffer.utf8.count > 1 << 20 {
                 try out.write(contentsOf: Data(buffer.utf8))
                 buffer = ""
             }
         }
         try out.write(contentsOf: Data(buffer.utf8))
-        try book.finish()
+        if !batch.isEmpty { try hand(batch) }
     }
 
     /// An HTML table of the first rows, with a note when there are more, and the CSV link.

@@ -3,6 +3,7 @@ import HotlineAggregate
 import HotlineClassify
 import HotlineCore
 import HotlineDetect
+import HotlineFormats
 import HotlineIngest
 import HotlineStore
 import TestSupport
@@ -59,6 +60,103 @@ import Testing
     @Test func htmlEscapesAndMasks() {
         #expect(h("<script>alert('x')</script>&\"") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;")
         #expect(h("张先生 13812345678") == "某先生 ***********")
+    }
+}
+
+/// A long list is written as CSV on one thread and as a workbook on another, from rows handed over
+/// in batches: both hold every row, in the same order, and an error on either side stops both.
+@Suite struct LongListTests {
+    struct Boom: Error {}
+
+    /// A list of `n` rows (`#i` and i), failing after `failAfter` rows when given.
+    func list(_ n: Int, failAfter: Int? = nil) -> LongList {
+        LongList(
+            file: "t.csv", header: ["名称", "数"], count: { _ in n },
+            rows: { _, limit, body in
+                for i in 0..<min(n, limit ?? n) {
+                    if i == failAfter { throw Boom() }
+                    try body([.text("#\(i)"), .int(i)])
+                }
+            })
+    }
+
+    func workbookRows(_ path: String) throws -> [[String]] {
+        let reader = try XLSXReader(path: path, display: path, sheet: nil, limits: ZipLimits())
+        var rows: [[String]] = []
+        while let row = try reader.next() {
+            if case .cells(_, let fields) = row { rows.append(fields) }
+        }
+        return rows
+    }
+
+    @Test func theCSVAndTheWorkbookHoldEveryRowInOrder() throws {
+        let dir = TemporaryDirectory()
+        let db = try Database(path: dir.file("x.sqlite"))
+        // Two full batches and part of a third, and a list smaller than one batch.
+        for n in [LongList.workbookBatch * 2 + 7, 3, 0] {
+            let path = dir.file("t\(n).csv")
+            try list(n).write(db, to: path, sheet: "t")
+            let csv = try String(contentsOfFile: path, encoding: .utf8)
+            let expected = (0..<n).map { ["#\($0)", "\($0)"] }
+            #expect(
+                csv.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",").map(String.init) } == expected)
+            #expect(try workbookRows(dir.file("t\(n).xlsx")) == [["名称", "数"]] + expected)
+        }
+    }
+
+    @Test func anErrorWhileReadingTheRowsStopsTheWorkbookToo() throws {
+        let dir = TemporaryDirectory()
+        let db = try Database(path: dir.file("x.sqlite"))
+        // The workbook's thread has batches waiting when the rows fail.
+        #expect(throws: Boom.self) {
+            try list(LongList.workbookBatch * 40, failAfter: LongList.workbookBatch * 30).write(
+                db, to: dir.file("t.csv"), sheet: "t")
+        }
+    }
+
+    /// The workbook's side fails (a full disk, say): the rows' side stops at its next hand-over,
+    /// and the workbook's error is the one thrown; the workbook is not finished.
+    @Test func anErrorWritingTheWorkbookStopsTheRows() throws {
+        struct Full: Error {}
+        final class Seen: @unchecked Sendable {
+            var batches = 0
+            var finished = false
+        }
+        let seen = Seen()
+        var handed = 0
+        #expect(throws: Full.self) {
+            try LongList.alongside(
+                label: "t",
+                consume: { (_: Int) in
+                    seen.batches += 1
+                    if seen.batches == 3 { throw Full() }
+                },
+                finish: { seen.finished = true },
+                produce: { hand in
+                    for i in 0..<10_000 {
+                        try hand(i)
+                        handed += 1
+                    }
+                })
+        }
+        #expect(handed < 10_000 && !seen.finished)
+        // Without errors every batch is consumed, then the side is finished.
+        seen.batches = 0
+        try LongList.alongside(
+            label: "t", consume: { (_: Int) in seen.batches += 1 }, finish: { seen.finished = true },
+            produce: { hand in for i in 0..<1_000 { try hand(i) } })
+        #expect(seen.batches == 1_000 && seen.finished)
+        // The rows' side fails: the workbook's side is stopped, not finished, and its error is thrown.
+        seen.finished = false
+        #expect(throws: Boom.self) {
+            try LongList.alongside(
+                label: "t", consume: { (_: Int) in }, finish: { seen.finished = true },
+                produce: { hand in
+                    try hand(1)
+                    throw Boom()
+                })
+        }
+        #expect(!seen.finished)
     }
 }
 
