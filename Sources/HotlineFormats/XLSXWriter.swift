@@ -1,6 +1,9 @@
 import HotlineCore
 
-/// Writes a one-sheet Excel workbook (.xlsx), row by row in bounded memory.
+/// Writes an Excel workbook (.xlsx) of one table, row by row in bounded memory.
+///
+/// Excel holds at most 1,048,576 rows in a sheet and will not open a sheet with more, so a table
+/// longer than that goes on over further sheets, each with the header (`督办清单`, `督办清单 (2)`, …).
 ///
 /// Cells are typed: text stays text (inline strings, never formulas, so a 19-digit id keeps its
 /// digits and `=` is just a character), numbers are numbers, dates are Excel dates shown as
@@ -15,21 +18,37 @@ public final class XLSXWriter {
     }
 
     private let zip: ZipWriter
+    /// The row written last in the current sheet (1 is the header).
     private var row = 0
+    private let header: [String]
+    private let sheetBase: String
+    /// Sheets begun so far, and how many rows (with the header) each may hold.
+    private var sheets = 0
+    private let maxRows: Int
+
+    /// The most rows Excel opens in one sheet.
+    public static let excelRows = 1_048_576
     /// The sheet's XML not yet handed to the archive, as UTF-8.
     private var pending: [UInt8] = []
     /// `A`, `B`, … for the columns written so far, made once rather than for every cell.
     private var letters: [[UInt8]] = []
 
-    /// Starts the workbook at `path` with its sheet named `sheet` and the header row.
-    public init(path: String, sheet: String, header: [String]) throws {
+    /// Starts the workbook at `path` with its sheet named `sheet` and the header row; a sheet holds
+    /// at most `maxRows` rows with the header (smaller only in tests).
+    public init(path: String, sheet: String, header: [String], maxRows: Int = XLSXWriter.excelRows) throws {
+        precondition(maxRows >= 2)
         zip = try ZipWriter(path: path)
-        try zip.add("[Content_Types].xml", Self.contentTypes)
-        try zip.add("_rels/.rels", Self.rootRels)
-        try zip.add("xl/workbook.xml", Self.workbook(sheet: Self.sheetName(sheet)))
-        try zip.add("xl/_rels/workbook.xml.rels", Self.workbookRels)
-        try zip.add("xl/styles.xml", Self.styles)
-        try zip.beginEntry("xl/worksheets/sheet1.xml")
+        self.header = header
+        sheetBase = Self.sheetName(sheet)
+        self.maxRows = maxRows
+        try beginSheet()
+    }
+
+    /// Starts the next sheet with the header row.
+    private func beginSheet() throws {
+        sheets += 1
+        row = 0
+        try zip.beginEntry("xl/worksheets/sheet\(sheets).xml")
         try zip.write(
             """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -40,8 +59,31 @@ public final class XLSXWriter {
         try append(header.map { .text($0) }, style: 1)
     }
 
-    /// Adds one row.
-    public func append(_ cells: [Cell]) throws { try append(cells, style: 0) }
+    /// Ends the current sheet.
+    private func endSheet() throws {
+        put("</sheetData></worksheet>")
+        try zip.write(pending)
+        pending.removeAll(keepingCapacity: true)
+        try zip.endEntry()
+    }
+
+    /// Adds one row, on a new sheet when the current one is full.
+    public func append(_ cells: [Cell]) throws {
+        if row >= maxRows {
+            try endSheet()
+            try beginSheet()
+        }
+        try append(cells, style: 0)
+    }
+
+    /// The names of the sheets begun so far: the first as given, the others numbered.
+    var sheetNames: [String] {
+        (1...max(sheets, 1)).map { n in
+            guard n > 1 else { return sheetBase }
+            let suffix = " (\(n))"
+            return String(sheetBase.prefix(31 - suffix.count)) + suffix
+        }
+    }
 
     /// Appends the row's XML to `pending` byte by byte: `<c r="B7" s="1">…</c>` for each cell.
     private func append(_ cells: [Cell], style: Int) throws {
@@ -101,12 +143,15 @@ public final class XLSXWriter {
         put("</t></is></c>")
     }
 
-    /// Ends the sheet and writes the archive's directory.
+    /// Ends the last sheet, writes the parts that list the sheets, and the archive's directory.
     public func finish() throws {
-        put("</sheetData></worksheet>")
-        try zip.write(pending)
+        try endSheet()
         pending = []
-        try zip.endEntry()
+        try zip.add("[Content_Types].xml", Self.contentTypes(sheets: sheets))
+        try zip.add("_rels/.rels", Self.rootRels)
+        try zip.add("xl/workbook.xml", Self.workbook(sheets: sheetNames))
+        try zip.add("xl/_rels/workbook.xml.rels", Self.workbookRels(sheets: sheets))
+        try zip.add("xl/styles.xml", Self.styles)
         try zip.finish()
     }
 
@@ -182,16 +227,21 @@ public final class XLSXWriter {
 
     // MARK: Parts
 
-    static let contentTypes = """
-        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
-        <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
-        <Default Extension="xml" ContentType="application/xml"/>\
-        <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
-        <Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
-        <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
-        </Types>
-        """
+    static func contentTypes(sheets: Int) -> String {
+        let overrides = (1...sheets).map {
+            "<Override PartName=\"/xl/worksheets/sheet\($0).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
+        }
+        return """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+            <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+            <Default Extension="xml" ContentType="application/xml"/>\
+            <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
+            \(overrides.joined())\
+            <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
+            </Types>
+            """
+    }
 
     static let rootRels = """
         <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -200,21 +250,30 @@ public final class XLSXWriter {
         </Relationships>
         """
 
-    static func workbook(sheet: String) -> String {
-        """
-        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
-        <sheets><sheet name="\(escape(sheet))" sheetId="1" r:id="rId1"/></sheets></workbook>
-        """
+    /// Sheet n is `sheetN.xml`, relationship `rIdN`; the styles come after the sheets.
+    static func workbook(sheets: [String]) -> String {
+        let list = sheets.enumerated().map { i, name in
+            "<sheet name=\"\(escape(name))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
+        }
+        return """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+            <sheets>\(list.joined())</sheets></workbook>
+            """
     }
 
-    static let workbookRels = """
-        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-        <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
-        <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
-        </Relationships>
-        """
+    static func workbookRels(sheets: Int) -> String {
+        let list = (1...sheets).map {
+            "<Relationship Id=\"rId\($0)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0).xml\"/>"
+        }
+        return """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+            \(list.joined())\
+            <Relationship Id="rId\(sheets + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+            </Relationships>
+            """
+    }
 
     /// Styles: 0 plain, 1 bold (the header), 2 date and time, 3 date.
     static let styles = """

@@ -9,8 +9,8 @@ import Testing
 @Suite struct XLSXWriterTests {
     let dir = TemporaryDirectory()
 
-    func readBack(_ path: String) throws -> [[String]] {
-        let reader = try XLSXReader(path: path, display: path, sheet: nil, limits: ZipLimits())
+    func readBack(_ path: String, sheet: String? = nil) throws -> [[String]] {
+        let reader = try XLSXReader(path: path, display: path, sheet: sheet, limits: ZipLimits())
         var rows: [[String]] = []
         while let row = try reader.next() {
             if case .cells(_, let fields) = row { rows.append(fields) }
@@ -44,6 +44,44 @@ import Testing
         #expect(sheet.contains("<c r=\"B2\" s=\"2\"><v>44317.33333333</v></c>"))
         #expect(sheet.contains("<c r=\"C2\"><v>5</v></c>"))
         #expect(parts["xl/workbook.xml"]?.contains("name=\"工单1\"") == true)
+    }
+
+    /// Excel opens no sheet of more than 1,048,576 rows: a longer table goes on over numbered
+    /// sheets, each with the header, every row once and in order.
+    @Test func aTableLongerThanASheetHoldsGoesOnOverFurtherSheets() throws {
+        let header = ["n", "text"]
+        func rows(_ range: Range<Int>) -> [[String]] { range.map { ["\($0)", "第\($0)行"] } }
+        // Four rows a sheet with the header: three of the table.
+        for (n, sheets) in [(7, 3), (6, 2), (3, 1), (0, 1)] {
+            let path = dir.file("split\(n).xlsx")
+            let book = try XLSXWriter(path: path, sheet: "督办清单", header: header, maxRows: 4)
+            for i in 0..<n { try book.append([.number(Double(i)), .text("第\(i)行")]) }
+            try book.finish()
+            let names = ["督办清单", "督办清单 (2)", "督办清单 (3)"].prefix(sheets)
+            var read: [[String]] = []
+            for name in names {
+                let sheet = try readBack(path, sheet: name)
+                #expect(sheet.first == header && sheet.count <= 4, "\(n) rows, \(name)")
+                read += sheet.dropFirst()
+            }
+            #expect(read == rows(0..<n))
+            let parts = try ZipContents.texts(of: path)
+            #expect(Set(parts.keys.filter { $0.hasPrefix("xl/worksheets/") }).count == sheets)
+            #expect(parts["[Content_Types].xml"]?.components(separatedBy: "worksheet+xml").count == sheets + 1)
+        }
+        #expect(XLSXWriter.excelRows == 1_048_576)
+    }
+
+    @Test func aNumberedSheetNameStaysWithinExcelsLimit() throws {
+        let path = dir.file("names.xlsx")
+        let long = String(repeating: "长", count: 40)
+        let book = try XLSXWriter(path: path, sheet: long, header: ["n"], maxRows: 2)
+        for i in 0..<12 { try book.append([.number(Double(i))]) }
+        try book.finish()
+        let names = book.sheetNames
+        #expect(names.count == 12 && Set(names).count == 12)
+        #expect(names.allSatisfy { $0.count <= 31 } && names[11].hasSuffix(" (12)"))
+        #expect(try readBack(path, sheet: names[11]) == [["n"], ["11"]])
     }
 
     @Test func aLongStreamedSheetStaysWhole() throws {
