@@ -9,15 +9,6 @@ import Testing
 @Suite struct XLSXWriterTests {
     let dir = TemporaryDirectory()
 
-    func readBack(_ path: String, sheet: String? = nil) throws -> [[String]] {
-        let reader = try XLSXReader(path: path, display: path, sheet: sheet, limits: ZipLimits())
-        var rows: [[String]] = []
-        while let row = try reader.next() {
-            if case .cells(_, let fields) = row { rows.append(fields) }
-        }
-        return rows
-    }
-
     @Test func cellsKeepTheirTypesThroughTheReader() throws {
         let path = dir.file("t.xlsx")
         let book = try XLSXWriter(path: path, sheet: "工单[1]", header: ["编号", "受理时间", "件数", "说明"])
@@ -26,7 +17,7 @@ import Testing
         ])
         try book.append([.text("A2"), .date("not a date"), .number(2.5), .empty])
         try book.finish()
-        let rows = try readBack(path)
+        let rows = try workbookRows(path)
         #expect(rows[0] == ["编号", "受理时间", "件数", "说明"])
         // The reader gives cells as stored: the date as its day number.
         #expect(rows[1] == ["1234567890123456789", "44317.33333333", "5", "<物业&> =1+1"])
@@ -60,7 +51,7 @@ import Testing
             let names = ["督办清单", "督办清单 (2)", "督办清单 (3)"].prefix(sheets)
             var read: [[String]] = []
             for name in names {
-                let sheet = try readBack(path, sheet: name)
+                let sheet = try workbookRows(path, sheet: name)
                 #expect(sheet.first == header && sheet.count <= 4, "\(n) rows, \(name)")
                 read += sheet.dropFirst()
             }
@@ -81,7 +72,7 @@ import Testing
         let names = book.sheetNames
         #expect(names.count == 12 && Set(names).count == 12)
         #expect(names.allSatisfy { $0.count <= 31 } && names[11].hasSuffix(" (12)"))
-        #expect(try readBack(path, sheet: names[11]) == [["n"], ["11"]])
+        #expect(try workbookRows(path, sheet: names[11]) == [["n"], ["11"]])
     }
 
     @Test func aLongStreamedSheetStaysWhole() throws {
@@ -89,7 +80,7 @@ import Testing
         let book = try XLSXWriter(path: path, sheet: "s", header: ["n", "text"])
         for i in 0..<20_000 { try book.append([.number(Double(i)), .text("第\(i)行")]) }
         try book.finish()
-        let rows = try readBack(path)
+        let rows = try workbookRows(path)
         #expect(rows.count == 20_001)
         #expect(rows.last == ["19999", "第19999行"])
     }

@@ -3,7 +3,6 @@ import HotlineAggregate
 import HotlineClassify
 import HotlineCore
 import HotlineDetect
-import HotlineFormats
 import HotlineIngest
 import HotlineStore
 import TestSupport
@@ -78,15 +77,6 @@ import Testing
                     try body([.text("#\(i)"), .int(i)])
                 }
             })
-    }
-
-    func workbookRows(_ path: String) throws -> [[String]] {
-        let reader = try XLSXReader(path: path, display: path, sheet: nil, limits: ZipLimits())
-        var rows: [[String]] = []
-        while let row = try reader.next() {
-            if case .cells(_, let fields) = row { rows.append(fields) }
-        }
-        return rows
     }
 
     @Test func theCSVAndTheWorkbookHoldEveryRowInOrder() throws {

@@ -32,6 +32,16 @@ public func publishedText(_ path: String) throws -> String {
     return try String(contentsOfFile: path, encoding: .utf8)
 }
 
+/// The rows of a workbook's sheet (the first when `sheet` is nil), read by hotline's own reader.
+public func workbookRows(_ path: String, sheet: String? = nil) throws -> [[String]] {
+    let reader = try XLSXReader(path: path, display: path, sheet: sheet, limits: ZipLimits())
+    var rows: [[String]] = []
+    while let row = try reader.next() {
+        if case .cells(_, let fields) = row { rows.append(fields) }
+    }
+    return rows
+}
+
 public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String
 
