@@ -3,7 +3,8 @@ import HotlineCore
 /// Writes an Excel workbook (.xlsx) of one table, row by row in bounded memory.
 ///
 /// Excel holds at most 1,048,576 rows in a sheet and will not open a sheet with more, so a table
-/// longer than that goes on over further sheets, each with the header (`supervision`, `supervision (2)`, …).
+/// longer than that goes on over further sheets, each with the header (`supervision`,
+/// `supervision (2)`, …).
 ///
 /// Cells are typed: text stays text (inline strings, never formulas, so a 19-digit id keeps its
 /// digits and `=` is just a character), numbers are numbers, dates are Excel dates shown as
