@@ -9,9 +9,10 @@ import HotlineStore
 /// Every order gets a place (from its address, else from its text) and a SimHash of its text once,
 /// kept in `detect_prepared`: a night prepares only the orders ingest wrote since the last run, and
 /// takes the categories classify changed; the settings changing, orders removed or `--full`
-/// prepare everything again. The signals read a temporary copy on each of two connections, in
-/// which place names found in texts are joined with their aliases over the whole store. Each
-/// signal reads that copy sorted its own way and keeps only one group at a time in memory:
+/// prepare everything again. The signals read `temp.detect_orders` on each of two connections: a
+/// narrow copy for the text signals, a view of `detect_prepared` for the others, in which place
+/// names found in texts are joined with their aliases over the whole store. Each signal reads it
+/// sorted its own way and keeps only one group at a time in memory:
 /// hotspots by place and category, repeat callers by caller and category, mass complaints by text
 /// cluster, surges by community, category and month, stuck orders by place and category. Findings
 /// that share most of their orders are merged into one candidate, which keeps the id of the earlier
@@ -70,7 +71,7 @@ public struct DetectStage: Stage {
         let settings = self.settings
         /// Each thread's own copy, tallies and baselines: `BaselinePeriod` caches as it is asked.
         @Sendable func scan(_ db: Database, _ needs: Tallies.Needs, _ label: String, columns: [DetectColumn]) throws
-            -> (SignalScan, Int)
+            -> (SignalScan, Int?)
         {
             let total = try Log.timed("detect.copy\(label)") { try Self.copyPrepared(db, columns: columns) }
             let tallies = try Log.timed("detect.tally\(label)") {
@@ -90,19 +91,21 @@ public struct DetectStage: Stage {
             try db.execute("BEGIN")
             defer { try? db.execute("ROLLBACK") }
             // These signals judge by no category's or place's rate: the district's orders per day will do.
-            let (s, _) = try scan(db, [], " (second)", columns: Self.textColumns)
-            return try Self.find([
-                (1, .repeatCaller, s.repeatCallers), (2, .mass, s.massComplaints), (3, .mass, s.campaigns),
-            ])
+            // Its copy of every order is counted cheaply; this thread's view is not.
+            let (s, total) = try scan(db, [], " (second)", columns: Self.textColumns)
+            return (
+                total ?? 0,
+                try Self.find([
+                    (1, .repeatCaller, s.repeatCallers), (2, .mass, s.massComplaints), (3, .mass, s.campaigns),
+                ])
+            )
         }
-        var total = 0
         let mine = Result {
-            let (s, n) = try scan(db, [.district, .hotspot, .stuck, .surge], "", columns: DetectColumn.allCases)
-            total = n
+            let (s, _) = try scan(db, [.district, .hotspot, .stuck, .surge], "", columns: DetectColumn.allCases)
             let (hotspots, stuck) = try Log.timed("detect.0.hotspot+5.stuck") { try s.placeSignals() }
             return [(0, hotspots), (5, stuck)] + (try Self.find([(4, .surge, s.surges)]))
         }
-        let theirs = try other.value()
+        let (total, theirs) = try other.value()
         // In the signals' own order, so candidates are built the same way whichever thread ends first.
         let findings = (try mine.get() + theirs).sorted { $0.index < $1.index }.flatMap(\.findings)
         Log.endProgress()
@@ -115,8 +118,8 @@ public struct DetectStage: Stage {
             try CandidateWriter(db: db, runID: runID, dataEnd: LocalDateTime(dayNumber: lastDay), settings: settings)
                 .write(drafts)
         }
-        try db.execute(
-            "DROP TABLE temp.detect_orders; DROP TABLE IF EXISTS temp.detect_text")
+        try Self.dropOrders(db)
+        try db.execute("DROP TABLE IF EXISTS temp.detect_text")
         try db.execute("DELETE FROM meta WHERE key LIKE 'detect.%'")
         try store.setMeta(DetectMeta.dataEnd, String(LocalDateTime(dayNumber: lastDay).description.prefix(10)))
         for (i, (name, text)) in settings.description.enumerated() {
@@ -169,34 +172,68 @@ public struct DetectStage: Stage {
         _ = try prepareOrders(store, writtenAfter: since)
     }
 
-    /// Copies `columns` of `detect_prepared` into the temporary `detect_orders` the signals read,
-    /// with place names from texts joined to their aliases when the place is among them; returns
-    /// its row count.
-    private static func copyPrepared(_ db: Database, columns: [DetectColumn]) throws -> Int {
+    /// Makes the temporary `detect_orders` the signals read, with `columns` of every order of
+    /// `detect_prepared`; returns its row count when it is a copy, else nil.
+    ///
+    /// With the place among them (every column), it is a view of `detect_prepared` in which the
+    /// orders whose place came from a text (copied to `detect_text_places`) have their place names
+    /// joined to their aliases: a copy of every column of every order was a second store of
+    /// them (2 GB on ten years of orders, 15 s to write). A few columns are copied.
+    private static func copyPrepared(_ db: Database, columns: [DetectColumn]) throws -> Int? {
         let list = DetectColumn.list(columns)
-        // The signals sort and join this copy of every order: it gets a cache of its own, not
-        // SQLite's 2 MB default for temporary tables.
+        // The signals sort and join these: a cache of their own, not SQLite's 2 MB default for
+        // temporary tables.
         try db.execute("PRAGMA temp.cache_size = -16384")
-        try createOrdersTable(db, columns: columns)
-        try db.execute("INSERT INTO temp.detect_orders(\(list)) SELECT \(list) FROM detect_prepared ORDER BY seq")
-        // The signals read only the copy from here on, so the store's pages need little cache; and
-        // SQLite sizes each sort's memory by this cache. The store's own connection has 64 MB,
-        // which on ten years of orders filled with their pages beside sorts as large: detect
-        // peaked 90 MB above its peak on one year. At most 16 MB cost no time on a year of orders.
+        try dropOrders(db)
+        if columns.contains(.placeKey) {
+            try createOrdersTable(db, columns: columns, name: textPlaces)
+            try db.execute(
+                """
+                INSERT INTO temp.\(textPlaces)(\(list))
+                    SELECT \(list) FROM detect_prepared WHERE from_text = 1 ORDER BY seq;
+                CREATE TEMP VIEW detect_orders AS
+                    SELECT \(list) FROM main.detect_prepared WHERE from_text IS NOT 1
+                    UNION ALL SELECT \(list) FROM temp.\(textPlaces);
+                """)
+        } else {
+            try createOrdersTable(db, columns: columns)
+            try db.execute("INSERT INTO temp.detect_orders(\(list)) SELECT \(list) FROM detect_prepared ORDER BY seq")
+        }
+        // The signals read little of the store's pages but sort much, and SQLite sizes each sort's
+        // memory by this cache. The store's own connection has 64 MB, which on ten years of orders
+        // filled with their pages beside sorts as large: detect peaked 90 MB above its peak on one
+        // year. At most 16 MB cost no time on a year of orders.
         try db.limitCache(toKiB: 16384)
-        if columns.contains(.placeKey) { try Log.timed("detect.aliases") { try Places.joinAliases(db) } }
+        if columns.contains(.placeKey) {
+            try Log.timed("detect.aliases") { try Places.joinAliases(db, table: textPlaces) }
+            return nil
+        }
         return try db.scalar("SELECT count(*) FROM temp.detect_orders")
+    }
+
+    /// The orders whose place came from a text, with their place names joined to their aliases.
+    static let textPlaces = "detect_text_places"
+
+    /// Drops the temporary `detect_orders`, a table or a view, and the orders with places from texts.
+    static func dropOrders(_ db: Database) throws {
+        let kind = try db.scalarText("SELECT type FROM sqlite_temp_master WHERE name = 'detect_orders'")
+        if kind == "view" { try db.execute("DROP VIEW temp.detect_orders") }
+        if kind == "table" { try db.execute("DROP TABLE temp.detect_orders") }
+        try db.execute("DROP TABLE IF EXISTS temp.\(textPlaces)")
     }
 
     /// The columns the signals of the second thread read: no place, street or community.
     static let textColumns: [DetectColumn] = [.seq, .t, .day, .category, .caller, .simhash]
 
-    /// Creates the empty temporary `detect_orders` with `columns` (see `DetectColumn`), dropping any before.
-    static func createOrdersTable(_ db: Database, columns: [DetectColumn] = DetectColumn.allCases) throws {
+    /// Creates the empty temporary table `name` (`detect_orders` unless given) with `columns` (see
+    /// `DetectColumn`), dropping any table before.
+    static func createOrdersTable(
+        _ db: Database, columns: [DetectColumn] = DetectColumn.allCases, name: String = "detect_orders"
+    ) throws {
         try db.execute(
             """
-            DROP TABLE IF EXISTS temp.detect_orders;
-            CREATE TEMP TABLE detect_orders(\(columns.map(\.declaration).joined(separator: ", ")));
+            DROP TABLE IF EXISTS temp.\(name);
+            CREATE TEMP TABLE \(name)(\(columns.map(\.declaration).joined(separator: ", ")));
             """)
     }
 

@@ -277,11 +277,11 @@ extension Places {
     /// two parts are also named alone (伊景园, 滨河苑), the parts are that composite. Only places
     /// found in texts are joined, within one community (or street, or export); a part that two
     /// composites share stays as it is.
-    static func joinAliases(_ db: Database) throws {
+    static func joinAliases(_ db: Database, table: String = "detect_orders") throws {
         var names: [String: Set<String>] = [:]
         try db.forEach(
             KeyValue.self,
-            "SELECT DISTINCT place_key AS key, place_name AS value FROM detect_orders WHERE from_text = 1"
+            "SELECT DISTINCT place_key AS key, place_name AS value FROM temp.\(table) WHERE from_text = 1"
         ) { r in
             guard
                 let bar = r.key.firstIndex(of: "|")
@@ -291,7 +291,7 @@ extension Places {
         }
         let update = try db.prepare(
             """
-            UPDATE detect_orders SET place_key = ?, place_name = ?, place_label = replace(place_label, ?, ?)
+            UPDATE temp.\(table) SET place_key = ?, place_name = ?, place_label = replace(place_label, ?, ?)
             WHERE place_key = ? AND from_text = 1
             """)
         for (scope, known) in names.sorted(by: { $0.key < $1.key }) {
