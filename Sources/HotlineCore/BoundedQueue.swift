@@ -50,13 +50,6 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Whether either side cancelled.
-    public var isCancelled: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return cancelled
-    }
-
     /// Blocks until an element is there; nil once finished and drained, or cancelled.
     public func receive() -> Element? {
         condition.lock()

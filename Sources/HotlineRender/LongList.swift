@@ -31,59 +31,47 @@ struct LongList: Sendable {
 
     /// Writes the CSV file (BOM, header, every row) and the workbook beside it, in bounded memory.
     ///
-    /// The workbook is written on a thread of its own, from rows handed over in batches: on ten
-    /// years of orders the supervision list has millions of rows, and its workbook took half of
-    /// the list's time.
+    /// The rows are read and written as CSV on a thread of their own, and handed over in batches to
+    /// this one, which writes the workbook: on ten years of orders the supervision list has
+    /// millions of rows, and its workbook took half of the list's time.
     func write(_ db: Database, to path: String, sheet: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path)
         else { throw HotlineError.file(path: path, problem: "cannot write") }
         defer { try? out.close() }
-        let book = UncheckedSendable(try XLSXWriter(path: CSVTable.workbookName(path), sheet: sheet, header: header))
+        let book = try XLSXWriter(path: CSVTable.workbookName(path), sheet: sheet, header: header)
+        let source = UncheckedSendable((list: self, db: db, out: out))
         try Self.alongside(
-            label: "render.\(file).xlsx",
+            label: "render.\(file)",
+            produce: { hand in try source.value.list.writeRows(source.value.db, to: source.value.out, workbook: hand) },
             consume: { (rows: [[XLSXWriter.Cell]]) in
-                for row in rows { try book.value.append(row) }
+                for row in rows { try book.append(row) }
             },
-            finish: { try book.value.finish() },
-            produce: { hand in try writeRows(db, to: out, workbook: hand) })
+            finish: { try book.finish() })
     }
 
     /// What a hand-over throws once the other side has stopped.
     struct HandOverStopped: Error {}
 
-    /// Runs `produce` on this thread and `consume` on another, for each batch `produce` hands
-    /// over (at most `workbookQueue` waiting), then `finish` there once all are consumed.
+    /// Runs `produce` on a thread of its own and `consume` on this one, for each batch `produce`
+    /// hands over (at most `workbookQueue` waiting), then `finish` once all are consumed: a
+    /// `Pipeline` whose transform hands each batch on as it is.
     ///
     /// An error on either side stops the other: `produce`'s hand-over throws once `consume` has
-    /// failed, and `consume` gets no more batches once `produce` has. The first error is rethrown.
+    /// failed, and `consume` gets no more batches than were handed over before `produce` failed,
+    /// and no `finish`. The error is rethrown.
     static func alongside<Batch: Sendable>(
-        label: String, consume: @escaping @Sendable (Batch) throws -> Void,
-        finish: @escaping @Sendable () throws -> Void,
-        produce: (_ hand: (Batch) throws -> Void) throws -> Void
+        label: String, produce: @escaping @Sendable (_ hand: (Batch) throws -> Void) throws -> Void,
+        consume: (Batch) throws -> Void, finish: () throws -> Void
     ) throws {
-        let queue = BoundedQueue<Batch>(capacity: Self.workbookQueue)
-        let consumer = Background(label: label) {
-            do {
-                while let batch = queue.receive() { try consume(batch) }
-                if !queue.isCancelled { try finish() }
-            } catch {
-                // The producing side stops at its next hand-over and asks for this error.
-                queue.cancel()
-                throw error
-            }
-        }
-        do {
-            try produce { batch in
-                guard queue.send(batch) else { throw HandOverStopped() }
-            }
-            queue.finish()
-        } catch {
-            queue.cancel()
-            // The consumer's own error, when it stopped first, says more than the cancelled hand-over.
-            try consumer.value()
-            throw error
-        }
-        try consumer.value()
+        try Pipeline.run(
+            label: label, depth: Self.workbookQueue, workers: 1,
+            produce: { send in
+                try produce { batch in
+                    guard send(batch) else { throw HandOverStopped() }
+                }
+            },
+            transform: { { $0 } }, consume: consume)
+        try finish()
     }
 
     /// Writes every row to the CSV file `out` and hands them, as workbook cells, to `workbook`

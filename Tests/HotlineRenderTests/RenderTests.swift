@@ -111,40 +111,41 @@ import Testing
         final class Seen: @unchecked Sendable {
             var batches = 0
             var finished = false
+            var handed = 0
         }
         let seen = Seen()
-        var handed = 0
         #expect(throws: Full.self) {
             try LongList.alongside(
                 label: "t",
+                produce: { hand in
+                    for i in 0..<10_000 {
+                        try hand(i)
+                        seen.handed += 1
+                    }
+                },
                 consume: { (_: Int) in
                     seen.batches += 1
                     if seen.batches == 3 { throw Full() }
                 },
-                finish: { seen.finished = true },
-                produce: { hand in
-                    for i in 0..<10_000 {
-                        try hand(i)
-                        handed += 1
-                    }
-                })
+                finish: { seen.finished = true })
         }
-        #expect(handed < 10_000 && !seen.finished)
+        #expect(seen.handed < 10_000 && !seen.finished)
         // Without errors every batch is consumed, then the side is finished.
         seen.batches = 0
         try LongList.alongside(
-            label: "t", consume: { (_: Int) in seen.batches += 1 }, finish: { seen.finished = true },
-            produce: { hand in for i in 0..<1_000 { try hand(i) } })
+            label: "t", produce: { hand in for i in 0..<1_000 { try hand(i) } },
+            consume: { (_: Int) in seen.batches += 1 }, finish: { seen.finished = true })
         #expect(seen.batches == 1_000 && seen.finished)
         // The rows' side fails: the workbook's side is stopped, not finished, and its error is thrown.
         seen.finished = false
         #expect(throws: Boom.self) {
             try LongList.alongside(
-                label: "t", consume: { (_: Int) in }, finish: { seen.finished = true },
+                label: "t",
                 produce: { hand in
                     try hand(1)
                     throw Boom()
-                })
+                },
+                consume: { (_: Int) in }, finish: { seen.finished = true })
         }
         #expect(!seen.finished)
     }
