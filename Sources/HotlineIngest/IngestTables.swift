@@ -323,18 +323,18 @@ public enum Orders {
         }
     }
 
-    /// Runs `select … FROM orders o …` (whose first column is `o.seq`) in keyset batches of `size`
-    /// by `o.seq`, decoding each row with
-    /// what `decoder` makes for the statement. With `run`, only the orders written after it, found
-    /// through the run index and read by their seqs (`changedSelect`), so a night reads its own
-    /// orders' pages, not those of the orders between them: an update of a ten-year-old order
-    /// must not make the night read ten years.
     /// `select … FROM orders o …` for the orders whose seqs the JSON array bound to its one
     /// parameter lists, in seq order: one primary-key lookup each.
     public static func changedSelect(_ select: String) -> String {
         select + " WHERE o.seq IN (SELECT value FROM json_each(?)) ORDER BY o.seq"
     }
 
+    /// Runs `select … FROM orders o …` (whose first column is `o.seq`) in keyset batches of `size`
+    /// by `o.seq`, decoding each row with what `decoder` makes for the statement.
+    ///
+    /// With `run`, only the orders written after it, found through the run index and read by
+    /// their seqs (`changedSelect`), so a night reads its own orders' pages, not those of the
+    /// orders between them: an update of a ten-year-old order must not make the night read ten years.
     public static func batches<T>(
         _ db: Database, select: String, size: Int, writtenAfter run: Int?,
         decoder: (Statement) throws -> () -> T, send: ([T]) -> Bool

@@ -10,7 +10,7 @@ public final class StoreLock {
     public let path: String
 
     public init(store: String) throws {
-        path = store + ".lock"
+        path = Self.path(of: store)
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -31,10 +31,13 @@ public final class StoreLock {
         _ = pwrite(fd, pid, pid.count, 0)
     }
 
+    /// The lock file of `store`.
+    static func path(of store: String) -> String { store + ".lock" }
+
     /// The pid of the live process that holds `store`'s lock, else nil; reads the lock file and
     /// takes no lock, so a job starting meanwhile is never refused because of this look.
     public static func holder(of store: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: store + ".lock", encoding: .utf8),
+        guard let text = try? String(contentsOfFile: path(of: store), encoding: .utf8),
             let pid = Int32(text.trimmed), pid > 0
         else { return nil }
         // The kernel drops the lock when its holder dies, but the pid stays in the file.
