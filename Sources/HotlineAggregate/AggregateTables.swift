@@ -152,6 +152,10 @@ enum AggregateSchema {
                 CREATE TABLE agg_month_span(
                     month TEXT PRIMARY KEY, first TEXT, last TEXT, last_closed TEXT);
                 """),
+        // An overdue order is listed with its deadline (seconds since the epoch, local time), and its
+        // days overdue reckoned from the report date when read: a night no longer writes every
+        // overdue order again. Rows listed before have none, and the next run lists them again.
+        Migration("aggregate.6-overdue-due", sql: "ALTER TABLE agg_supervision ADD COLUMN due INTEGER;"),
     ]
 }
 
@@ -424,6 +428,8 @@ public struct HandlingFigures: FetchableRecord, Sendable, Equatable {
 public struct SupervisionRecord: FetchableRecord, Sendable {
     public enum Column: Int, ColumnSet {
         case orderID, reason, unit, street, community, category, receivedAt, deadline, daysOverdue, satisfaction
+        /// An overdue order's deadline in seconds, from which `days_overdue` is reckoned when read.
+        case due
     }
     public var orderID: String
     public var reason: SupervisionReason?
@@ -589,16 +595,33 @@ public enum Aggregates {
     }
 
     /// The supervision list: overdue orders first, most overdue first.
+    ///
+    /// An overdue order's days overdue are reckoned from its deadline and the last run's report
+    /// date, to one decimal as `Handling.days` gives them.
     public static func forEachSupervision(
         _ db: Database, limit: Int? = nil, _ body: (SupervisionRecord) throws -> Void
     ) throws {
+        let days = "CASE WHEN due IS NULL OR ?2 IS NULL THEN days_overdue ELSE round((?2 - due) / 8640.0) / 10 END"
+        let columns = SupervisionRecord.Column.allCases.map {
+            $0 == .daysOverdue ? "\(days) AS \($0.name)" : $0.name
+        }
         try db.forEach(
             SupervisionRecord.self,
             """
-            SELECT \(SupervisionRecord.Column.list()) FROM agg_supervision
-            ORDER BY reason = ? DESC, days_overdue DESC, order_id
-            """ + (limit.map { " LIMIT \($0)" } ?? ""), [SupervisionReason.overdue.rawValue], body)
+            SELECT \(columns.joined(separator: ", ")) FROM agg_supervision
+            ORDER BY reason = ?1 DESC, days_overdue DESC, order_id
+            """ + (limit.map { " LIMIT \($0)" } ?? ""), [SupervisionReason.overdue.rawValue, try reportDate(db)], body)
     }
+
+    /// The report date the last aggregate run reckoned what is overdue by, in seconds since the
+    /// epoch (local time); nil before one has.
+    public static func reportDate(_ db: Database) throws -> Int? {
+        try db.meta(reportDateKey).flatMap { Int($0) }
+    }
+
+    static func setReportDate(_ db: Database, _ seconds: Int) throws { try db.setMeta(reportDateKey, String(seconds)) }
+
+    static let reportDateKey = "aggregate.report_date"
 
     public static func escalationCount(_ db: Database) throws -> Int {
         try db.scalar("SELECT count(*) FROM agg_escalation")

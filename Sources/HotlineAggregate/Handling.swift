@@ -161,28 +161,7 @@ struct Handling {
             tallies[share.key] = share.tally
             if !share.histogram.isEmpty { histograms[share.key] = Histogram(stored: share.histogram) }
         }
-        // What is overdue depends on the report date, which moves with the data: counted afresh.
-        try Log.timed("aggregate.overdue") {
-            try db.execute("DELETE FROM agg_supervision WHERE reason = ?", [SupervisionReason.overdue.rawValue])
-            let supervision = try SupervisionWriter(db: db)
-            try db.forEach(OpenOrder.self, "SELECT \(OpenOrder.Column.list()) FROM agg_open ORDER BY seq") { o in
-                guard now.secondsSinceEpoch > o.deadline else { return }
-                for key in [
-                    Key(scope: .unit, name: o.unit, month: o.month),
-                    Key(scope: .street, name: o.street, month: o.month),
-                ] {
-                    tallies[key, default: Tally()].overdueOpen += 1
-                }
-                guard let received = LocalDateTime.stored(o.receivedAt) else { return }
-                let deadline = LocalDateTime(secondsSinceEpoch: o.deadline)
-                try supervision.add(
-                    SupervisionWriter.Entry(
-                        orderID: o.orderID, unit: o.unit, street: o.street, community: o.community,
-                        category: o.category,
-                        received: received, deadline: deadline),
-                    reason: .overdue, days: Self.days(now.secondsSinceEpoch - o.deadline), satisfaction: o.satisfaction)
-            }
-        }
+        try Log.timed("aggregate.overdue") { try listOverdue(now: now, months: months, tallies: &tallies) }
         // Summed in month order, so the period's sums are the same whichever months were recounted.
         for key in tallies.keys.sorted(by: {
             ($0.scope.rawValue, $0.name, $0.month) < ($1.scope.rawValue, $1.name, $1.month)
@@ -197,6 +176,48 @@ struct Handling {
             try Escalations(db: db, recallDays: settings.recallDays).write(since: months == nil ? nil : since)
         }
         try Log.timed("aggregate.quality") { try writeQuality() }
+    }
+
+    /// Counts the open orders overdue by `now` into `tallies`, and brings the supervision list's
+    /// overdue orders up to date.
+    ///
+    /// What is overdue depends on the report date, which moves with the data. The list keeps each
+    /// overdue order's deadline, and its days overdue are reckoned from the report date when it is
+    /// read (`Aggregates.forEachSupervision`), so a night lists the orders that have become overdue
+    /// since the last run (by the clock, or among the recounted `months`) and drops those that no
+    /// longer are, rather than writing every overdue order again: a million of them on ten years of
+    /// synthetic orders, 7 s a night.
+    private func listOverdue(now: LocalDateTime, months: [String]?, tallies: inout [Key: Tally]) throws {
+        let due = now.secondsSinceEpoch
+        try db.forEach(
+            OverdueShare.self, "SELECT \(OverdueShare.Column.list()) FROM agg_open WHERE deadline < ?", [due]
+        ) { o in
+            tallies[Key(scope: .unit, name: o.unit, month: o.month), default: Tally()].overdueOpen += 1
+            tallies[Key(scope: .street, name: o.street, month: o.month), default: Tally()].overdueOpen += 1
+        }
+        // Listed without a deadline by an older version, or no longer overdue (the report date went back).
+        try db.execute(
+            "DELETE FROM agg_supervision WHERE reason = ? AND (due IS NULL OR due >= ?)",
+            [SupervisionReason.overdue.rawValue, due])
+        var condition = "deadline < ?"
+        var values: [any SQLBindable] = [due]
+        if let months, let previous = try Aggregates.reportDate(db) {
+            // Every other open order overdue by the last run's report date is listed already.
+            condition += " AND (deadline >= ? OR month IN (\(Self.placeholders(months.count))))"
+            values += [previous] + months
+        }
+        let supervision = try SupervisionWriter(db: db)
+        try db.forEach(
+            OpenOrder.self, "SELECT \(OpenOrder.Column.list()) FROM agg_open WHERE \(condition) ORDER BY seq", values
+        ) { o in
+            guard let received = LocalDateTime.stored(o.receivedAt) else { return }
+            try supervision.add(
+                SupervisionWriter.Entry(
+                    orderID: o.orderID, unit: o.unit, street: o.street, community: o.community, category: o.category,
+                    received: received, deadline: LocalDateTime(secondsSinceEpoch: o.deadline)),
+                reason: .overdue, due: o.deadline, satisfaction: o.satisfaction)
+        }
+        try Aggregates.setReportDate(db, due)
     }
 
     /// Removes the shares of `months` (of every month when nil) before they are counted again.
@@ -547,6 +568,20 @@ struct OpenOrder: FetchableRecord {
     }
 }
 
+/// An overdue open order's unit, street and month, for the handling figures.
+private struct OverdueShare: FetchableRecord {
+    enum Column: Int, ColumnSet { case unit, street, month }
+    var unit: String
+    var street: String
+    var month: String
+
+    init(_ row: RowReader<Column>) {
+        unit = row.string(.unit)
+        street = row.string(.street)
+        month = row.string(.month)
+    }
+}
+
 /// One issue's findings in one month of `agg_quality_month`; examples are `seq<TAB>id` lines.
 struct QualityShare: FetchableRecord {
     enum Column: Int, ColumnSet { case issue, n, examples }
@@ -579,7 +614,10 @@ struct SupervisionWriter {
         insert = try db.insert(into: "agg_supervision", SupervisionRecord.Column.allCases, replace: true)
     }
 
-    func add(_ e: Entry, reason: SupervisionReason, days: Double, satisfaction: String?) throws {
+    /// Lists `e`, late by `days` when it was closed, or overdue since `due` (seconds since the epoch,
+    /// local time) while it is open.
+    func add(_ e: Entry, reason: SupervisionReason, days: Double? = nil, due: Int? = nil, satisfaction: String?) throws
+    {
         try insert.set(.orderID, e.orderID)
         try insert.set(.reason, reason.rawValue)
         try insert.set(.unit, e.unit)
@@ -589,6 +627,7 @@ struct SupervisionWriter {
         try insert.set(.receivedAt, e.received.description)
         try insert.set(.deadline, e.deadline.description)
         try insert.set(.daysOverdue, days)
+        try insert.set(.due, due)
         try insert.set(.satisfaction, satisfaction)
         try insert.run()
     }

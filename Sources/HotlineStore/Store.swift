@@ -86,18 +86,10 @@ public final class Store {
     public func readerConnection() throws -> Database { try Database(path: path, readOnly: true) }
 
     /// A value kept in `meta`.
-    public func meta(_ key: String) throws -> String? {
-        try db.scalarText("SELECT value FROM meta WHERE key = ?", [key])
-    }
+    public func meta(_ key: String) throws -> String? { try db.meta(key) }
 
     /// Sets (or, with nil, removes) a value in `meta`.
-    public func setMeta(_ key: String, _ value: String?) throws {
-        if let value {
-            try db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", [key, value])
-        } else {
-            try db.execute("DELETE FROM meta WHERE key = ?", [key])
-        }
-    }
+    public func setMeta(_ key: String, _ value: String?) throws { try db.setMeta(key, value) }
 
     // MARK: Stage runs
 
@@ -320,5 +312,21 @@ extension LocalDateTime {
         return LocalDateTime(
             year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
             hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
+    }
+}
+
+extension Database {
+    /// A value kept in the store's `meta`, for a stage that is handed the connection only.
+    public func meta(_ key: String) throws -> String? {
+        try scalarText("SELECT value FROM meta WHERE key = ?", [key])
+    }
+
+    /// Sets (or, with nil, removes) a value in the store's `meta`.
+    public func setMeta(_ key: String, _ value: String?) throws {
+        if let value {
+            try execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", [key, value])
+        } else {
+            try execute("DELETE FROM meta WHERE key = ?", [key])
+        }
     }
 }

@@ -120,6 +120,51 @@ import Testing
         #expect(try s.db.scalar("SELECT count(*) FROM order_history") == 1)
     }
 
+    /// The overdue orders are listed afresh as the report date (the data's latest time) moves, on
+    /// nights that recount none of their months, and each night's list is the one a full run gives.
+    @Test func theOverdueListFollowsTheReportDateNightByNight() throws {
+        let stages: [any Stage.Type] = [IngestStage.self, ClassifyStage.self, AggregateStage.self]
+        let store = try Store(path: dir.file("o.sqlite"), stages: stages)
+        let config = try PipelineConfig.load(
+            path: dir.write("o.conf", "[pipeline]\nname = 逾期\n[ingest]\nmax_reject_share = 1\n"), stages: stages)
+        func day(_ month: Int, _ day: Int) -> LocalDateTime { LocalDateTime(year: 2021, month: month, day: day) }
+        func order(_ id: String, received: LocalDateTime, deadline: LocalDateTime? = nil, closed: LocalDateTime? = nil)
+            -> Order
+        {
+            var o = Order(id: id, receivedAt: received)
+            o.unit = "区水务局"
+            o.street = "南湾街道"
+            o.deadlineAt = deadline
+            o.closedAt = closed
+            o.status = closed == nil ? "办理中" : "已办结"
+            o.satisfaction = closed == nil ? nil : "满意"
+            return o
+        }
+        func night(_ orders: [Order], full: Bool = false) throws -> [String] {
+            if !orders.isEmpty { try IngestStage.insert(orders, into: store) }
+            try ClassifyStage.assign(Dictionary(uniqueKeysWithValues: orders.map { ($0.id, ("物业管理", nil)) }), in: store)
+            try store.run(AggregateStage(config: config, paths: StagePaths(store: store.path, full: full)))
+            var listed: [String] = []
+            try Aggregates.forEachSupervision(store.db) { listed.append("\($0.orderID) \($0.daysOverdue!)") }
+            let open = try figures(store, "unit", "区水务局")?.overdue ?? -1
+            return listed + ["overdue \(open)"]
+        }
+        // The report date is the latest time received or closed: 2021-02-01, when only A is overdue.
+        let first = try night([
+            order("A", received: day(1, 1), deadline: day(1, 10)),
+            order("B", received: day(1, 2), deadline: day(2, 10)),
+            order("C", received: day(1, 3), closed: day(2, 1)),
+        ])
+        #expect(first == ["A 22.0", "overdue 1"])
+        // An order of March moves it to 2021-03-01: B is overdue now though January is not recounted.
+        #expect(
+            try night([order("D", received: day(3, 1), deadline: day(3, 30))]) == ["A 50.0", "B 19.0", "overdue 2"])
+        #expect(try night([], full: true) == ["A 50.0", "B 19.0", "overdue 2"])
+        // D was received on 2021-02-05 after all: the date goes back, and B is not overdue yet.
+        #expect(try night([order("D", received: day(2, 5), deadline: day(3, 30))]) == ["A 26.0", "overdue 1"])
+        #expect(try night([], full: true) == ["A 26.0", "overdue 1"])
+    }
+
     @Test func holidaysAndWorkingDays() throws {
         let dir = TemporaryDirectory()
         let path = dir.write("h.txt", "# c\n2021-01-12\n2021-03-06 上班\n\n")
