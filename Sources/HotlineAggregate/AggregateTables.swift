@@ -155,7 +155,14 @@ enum AggregateSchema {
         // An overdue order is listed with its deadline (seconds since the epoch, local time), and its
         // days overdue reckoned from the report date when read: a night no longer writes every
         // overdue order again. Rows listed before have none, and the next run lists them again.
-        Migration("aggregate.6-overdue-due", sql: "ALTER TABLE agg_supervision ADD COLUMN due INTEGER;"),
+        // The overdue orders are counted by unit, street and month from an index, without a sort
+        // of every open order.
+        Migration(
+            "aggregate.6-overdue-due",
+            sql: """
+                ALTER TABLE agg_supervision ADD COLUMN due INTEGER;
+                CREATE INDEX agg_open_by_place ON agg_open(unit, street, month, deadline);
+                """),
     ]
 }
 

@@ -189,19 +189,29 @@ struct Handling {
     /// synthetic orders, 7 s a night.
     private func listOverdue(now: LocalDateTime, months: [String]?, tallies: inout [Key: Tally]) throws {
         let due = now.secondsSinceEpoch
+        // Counted by SQLite from `agg_open_by_place`: a row per unit, street and month, not per order.
         try db.forEach(
-            OverdueShare.self, "SELECT \(OverdueShare.Column.list()) FROM agg_open WHERE deadline < ?", [due]
+            OverdueShare.self,
+            """
+            SELECT unit, street, month, count(*) AS n FROM agg_open WHERE deadline < ?
+            GROUP BY unit, street, month
+            """, [due]
         ) { o in
-            tallies[Key(scope: .unit, name: o.unit, month: o.month), default: Tally()].overdueOpen += 1
-            tallies[Key(scope: .street, name: o.street, month: o.month), default: Tally()].overdueOpen += 1
+            tallies[Key(scope: .unit, name: o.unit, month: o.month), default: Tally()].overdueOpen += o.n
+            tallies[Key(scope: .street, name: o.street, month: o.month), default: Tally()].overdueOpen += o.n
         }
-        // Listed without a deadline by an older version, or no longer overdue (the report date went back).
-        try db.execute(
-            "DELETE FROM agg_supervision WHERE reason = ? AND (due IS NULL OR due >= ?)",
-            [SupervisionReason.overdue.rawValue, due])
+        // A full run has emptied the list (`forget`).
+        let previous = months == nil ? nil : try Aggregates.reportDate(db)
+        if months != nil && (previous ?? Int.max) > due {
+            // Listed without a deadline (by a version that kept no report date), or no longer
+            // overdue: the report date went back.
+            try db.execute(
+                "DELETE FROM agg_supervision WHERE reason = ? AND (due IS NULL OR due >= ?)",
+                [SupervisionReason.overdue.rawValue, due])
+        }
         var condition = "deadline < ?"
         var values: [any SQLBindable] = [due]
-        if let months, let previous = try Aggregates.reportDate(db) {
+        if let months, let previous {
             // Every other open order overdue by the last run's report date is listed already.
             condition += " AND (deadline >= ? OR month IN (\(Self.placeholders(months.count))))"
             values += [previous] + months
@@ -568,17 +578,19 @@ struct OpenOrder: FetchableRecord {
     }
 }
 
-/// An overdue open order's unit, street and month, for the handling figures.
+/// How many open orders of one unit, street and month are overdue, for the handling figures.
 private struct OverdueShare: FetchableRecord {
-    enum Column: Int, ColumnSet { case unit, street, month }
+    enum Column: Int, ColumnSet { case unit, street, month, n }
     var unit: String
     var street: String
     var month: String
+    var n: Int
 
     init(_ row: RowReader<Column>) {
         unit = row.string(.unit)
         street = row.string(.street)
         month = row.string(.month)
+        n = row.int(.n)
     }
 }
 
