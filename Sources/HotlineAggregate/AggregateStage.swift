@@ -421,7 +421,8 @@ public struct AggregateStage: Stage {
             (.lastReceived, span.last),
             (.rowsRead, String(try Sources.rowsRead(db))),
             (.rejected, String(try Rejects.count(db))),
-            (.byRule, String(try Classifications.decidedCount(db))),
+            // Every order is counted once in the cube, with its category or as unclassified.
+            (.byRule, String(try Classifications.decidedCount(db, classified: total - unclassified))),
             (.fallback, fallback),
             (.population, String(try db.scalar("SELECT coalesce(sum(population), 0) FROM communities"))),
             (.generatedAt, LocalDateTime.now().description),

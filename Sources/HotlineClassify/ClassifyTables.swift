@@ -151,12 +151,15 @@ public enum Classifications {
 
     /// How many orders some rule, the model or a person's queue placed (all but the fallback).
     public static func decidedCount(_ db: Database) throws -> Int {
-        // Every order less the fallback ones: two index counts (classify.3, classify.4), not a scan.
-        try db.scalar(
-            """
-            SELECT (SELECT count(*) FROM classified)
-                - (SELECT count(*) FROM classified WHERE rule = '\(ClassificationSource.fallback.rawValue)')
-            """)
+        try decidedCount(db, classified: try db.scalar("SELECT count(*) FROM classified"))
+    }
+
+    /// `decidedCount` for a caller that knows how many orders are classified (`classified`): those
+    /// less the fallback ones, counted from their partial index (classify.4). Counting every classified order
+    /// read an index of 10M entries on ten years of orders, 1.5 s a night.
+    public static func decidedCount(_ db: Database, classified: Int) throws -> Int {
+        classified
+            - (try db.scalar("SELECT count(*) FROM classified WHERE rule = '\(ClassificationSource.fallback.rawValue)'"))
     }
 
     /// Orders with their category: `columns` of each order (alias `o`), then `category` and `parent`.

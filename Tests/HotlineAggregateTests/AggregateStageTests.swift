@@ -124,6 +124,24 @@ import Testing
         #expect(summary["pipeline"] == "测试区（手工核对样例）")
     }
 
+    /// Orders not classified yet count among the orders, not among those a rule placed.
+    @Test func ordersNotClassifiedYetAreNotCountedAsPlacedByARule() throws {
+        let store = try aggregated()
+        try IngestStage.insert(
+            [
+                Order(id: "N1", receivedAt: LocalDateTime(year: 2021, month: 9, day: 1)),
+                Order(id: "N2", receivedAt: LocalDateTime(year: 2021, month: 9, day: 2)),
+            ], into: store)
+        let config = try PipelineConfig.load(
+            path: Fixtures.smallConfig, stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
+        try store.run(AggregateStage(config: config, paths: StagePaths(store: store.path)))
+        var summary: [String: String] = [:]
+        for r in try store.db.rows("SELECT key, value FROM agg_summary") { summary[r[0].text!] = r[1].text! }
+        #expect(summary["orders"] == "15")
+        #expect(summary["unclassified"] == "2")
+        #expect(summary["by_rule"] == "12")
+    }
+
     @Test func streetIsFilledFromTheReferenceWhenTheExportLacksIt() throws {
         let store = try Store(
             path: dir.file("f.sqlite"), stages: [IngestStage.self, ClassifyStage.self, AggregateStage.self])
