@@ -152,16 +152,33 @@ enum AggregateSchema {
                 CREATE TABLE agg_month_span(
                     month TEXT PRIMARY KEY, first TEXT, last TEXT, last_closed TEXT);
                 """),
-        // An overdue order is listed with its deadline (seconds since the epoch, local time), and its
-        // days overdue reckoned from the report date when read: a night no longer writes every
-        // overdue order again. Rows listed before have none, and the next run lists them again.
+        // An overdue order is listed with its deadline (`due`, seconds since the epoch, local time),
+        // and its days overdue reckoned from the report date when read: a night no longer writes
+        // every overdue order again. Rows listed before have none, and the next run lists them again.
+        // The list is kept in the order it is read in (`section`, `position`: overdue orders by
+        // deadline, then the others most days late first), so that reading it sorts nothing: two
+        // sorts of 4.6M rows took 17 s each on ten years of synthetic orders.
         // The overdue orders are counted by unit, street and month from an index, without a sort
-        // of every open order.
+        // of every open order. A report date kept before goes with the deadlines it measured.
         Migration(
-            "aggregate.6-overdue-due",
+            "aggregate.6-supervision-order",
             sql: """
-                ALTER TABLE agg_supervision ADD COLUMN due INTEGER;
+                CREATE TABLE agg_supervision_by_position(
+                    section INTEGER NOT NULL, position REAL NOT NULL, order_id TEXT NOT NULL, reason TEXT NOT NULL,
+                    unit TEXT NOT NULL, street TEXT NOT NULL, community TEXT NOT NULL, category TEXT NOT NULL,
+                    received_at TEXT NOT NULL, deadline TEXT, days_overdue REAL, due INTEGER, satisfaction TEXT,
+                    PRIMARY KEY(section, position, order_id)) WITHOUT ROWID;
+                INSERT INTO agg_supervision_by_position(
+                    section, position, order_id, reason, unit, street, community, category, received_at, deadline,
+                    days_overdue, satisfaction)
+                SELECT reason <> 'overdue', coalesce(-days_overdue, 1e308), order_id, reason, unit, street, community,
+                    category, received_at, deadline, days_overdue, satisfaction
+                FROM agg_supervision;
+                DROP TABLE agg_supervision;
+                ALTER TABLE agg_supervision_by_position RENAME TO agg_supervision;
+                CREATE UNIQUE INDEX agg_supervision_by_order ON agg_supervision(order_id);
                 CREATE INDEX agg_open_by_place ON agg_open(unit, street, month, deadline);
+                DELETE FROM meta WHERE key = 'aggregate.report_date';
                 """),
     ]
 }
@@ -437,6 +454,9 @@ public struct SupervisionRecord: FetchableRecord, Sendable {
         case orderID, reason, unit, street, community, category, receivedAt, deadline, daysOverdue, satisfaction
         /// An overdue order's deadline in seconds, from which `days_overdue` is reckoned when read.
         case due
+        /// Where the row is in the list: 0 overdue, 1 the others; and within that, the deadline
+        /// (overdue), else minus the days late.
+        case section, position
     }
     public var orderID: String
     public var reason: SupervisionReason?
@@ -601,23 +621,38 @@ public enum Aggregates {
         try db.scalar("SELECT count(*) FROM agg_supervision")
     }
 
-    /// The supervision list: overdue orders first, most overdue first.
+    /// The supervision list: overdue orders first, most overdue first, then the others most days
+    /// late first; orders as many days overdue or late by order id.
     ///
     /// An overdue order's days overdue are reckoned from its deadline and the last run's report
-    /// date, to one decimal as `Handling.days` gives them.
+    /// date, to one decimal as `Handling.days` gives them. The rows are read in the table's own
+    /// order, which is this one but for overdue orders whose deadlines round to the same days:
+    /// those few are put in order id order here, a run of them at a time.
     public static func forEachSupervision(
         _ db: Database, limit: Int? = nil, _ body: (SupervisionRecord) throws -> Void
     ) throws {
-        let days = "CASE WHEN due IS NULL OR ?2 IS NULL THEN days_overdue ELSE round((?2 - due) / 8640.0) / 10 END"
+        let days = "CASE WHEN due IS NULL OR ?1 IS NULL THEN days_overdue ELSE round((?1 - due) / 8640.0) / 10 END"
         let columns = SupervisionRecord.Column.allCases.map {
             $0 == .daysOverdue ? "\(days) AS \($0.name)" : $0.name
         }
-        try db.forEach(
-            SupervisionRecord.self,
-            """
-            SELECT \(columns.joined(separator: ", ")) FROM agg_supervision
-            ORDER BY reason = ?1 DESC, days_overdue DESC, order_id
-            """ + (limit.map { " LIMIT \($0)" } ?? ""), [SupervisionReason.overdue.rawValue, try reportDate(db)], body)
+        let statement = try db.prepare(
+            "SELECT \(columns.joined(separator: ", ")) FROM agg_supervision ORDER BY section, position, order_id")
+        try statement.bind([try reportDate(db)])
+        let row = try statement.reader(SupervisionRecord.Column.self)
+        var left = limit ?? Int.max
+        var run: [SupervisionRecord] = []
+        func flush() throws {
+            if run.count > 1 { run.sort { $0.orderID < $1.orderID } }
+            for r in run.prefix(left) { try body(r) }
+            left -= min(run.count, left)
+            run.removeAll(keepingCapacity: true)
+        }
+        while left > 0, try statement.step() {
+            let r = SupervisionRecord(row)
+            if let last = run.last, last.reason != r.reason || last.daysOverdue != r.daysOverdue { try flush() }
+            run.append(r)
+        }
+        try flush()
     }
 
     /// The report date the last aggregate run reckoned what is overdue by, in seconds since the

@@ -151,7 +151,9 @@ struct Handling {
     /// every month's share. The months' old shares must be gone (`forget`).
     /// `since` is the run the changes are counted from, when `months` is given.
     func run(months: [String]?, since: Int?, observe: (ClassifiedOrder) -> Void) throws {
-        try Log.timed("aggregate.scan") { try scan(months: months, observe: observe) }
+        // A list made whole is written aside and moved in once, in its order (`SupervisionWriter`).
+        let list = months == nil ? try SupervisionWriter.beginRebuild(db) : SupervisionWriter.table
+        try Log.timed("aggregate.scan") { try scan(months: months, list: list, observe: observe) }
         let now = try reportDate()
         var tallies: [Key: Tally] = [:]
         var histograms: [Key: Histogram] = [:]
@@ -161,7 +163,10 @@ struct Handling {
             tallies[share.key] = share.tally
             if !share.histogram.isEmpty { histograms[share.key] = Histogram(stored: share.histogram) }
         }
-        try Log.timed("aggregate.overdue") { try listOverdue(now: now, months: months, tallies: &tallies) }
+        try Log.timed("aggregate.overdue") {
+            try listOverdue(now: now, months: months, list: list, tallies: &tallies)
+            if months == nil { try SupervisionWriter.endRebuild(db) }
+        }
         // Summed in month order, so the period's sums are the same whichever months were recounted.
         for key in tallies.keys.sorted(by: {
             ($0.scope.rawValue, $0.name, $0.month) < ($1.scope.rawValue, $1.name, $1.month)
@@ -187,7 +192,7 @@ struct Handling {
     /// since the last run (by the clock, or among the recounted `months`) and drops those that no
     /// longer are, rather than writing every overdue order again: a million of them on ten years of
     /// synthetic orders, 7 s a night.
-    private func listOverdue(now: LocalDateTime, months: [String]?, tallies: inout [Key: Tally]) throws {
+    private func listOverdue(now: LocalDateTime, months: [String]?, list: String, tallies: inout [Key: Tally]) throws {
         let due = now.secondsSinceEpoch
         // Counted by SQLite from `agg_open_by_place`: a row per unit, street and month, not per order.
         try db.forEach(
@@ -205,9 +210,7 @@ struct Handling {
         if months != nil && (previous ?? Int.max) > due {
             // Listed without a deadline (by a version that kept no report date), or no longer
             // overdue: the report date went back.
-            try db.execute(
-                "DELETE FROM agg_supervision WHERE reason = ? AND (due IS NULL OR due >= ?)",
-                [SupervisionReason.overdue.rawValue, due])
+            try db.execute("DELETE FROM agg_supervision WHERE section = 0 AND (due IS NULL OR position >= ?)", [due])
         }
         var condition = "deadline < ?"
         var values: [any SQLBindable] = [due]
@@ -216,7 +219,7 @@ struct Handling {
             condition += " AND (deadline >= ? OR month IN (\(Self.placeholders(months.count))))"
             values += [previous] + months
         }
-        let supervision = try SupervisionWriter(db: db)
+        let supervision = try SupervisionWriter(db: db, table: list)
         try db.forEach(
             OpenOrder.self, "SELECT \(OpenOrder.Column.list()) FROM agg_open WHERE \(condition) ORDER BY seq", values
         ) { o in
@@ -255,15 +258,16 @@ struct Handling {
     /// `?, ?, ?` for an `IN` list.
     static func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
 
-    /// Reads the orders of `months` (all when nil) and writes their months' shares.
-    private func scan(months: [String]?, observe: (ClassifiedOrder) -> Void) throws {
+    /// Reads the orders of `months` (all when nil) and writes their months' shares, and the closed
+    /// orders of the supervision list to `list`.
+    private func scan(months: [String]?, list: String, observe: (ClassifiedOrder) -> Void) throws {
         var tallies: [ScanKey: Tally] = [:]
         var histograms: [ScanKey: Histogram] = [:]
         var names = Names()
         var monthNames = Names()
         var quality: [QualityIssue: [String: Flagged]] = [:]
         var spans: [String: (first: String, last: String, lastClosed: String?)] = [:]
-        let supervision = try SupervisionWriter(db: db)
+        let supervision = try SupervisionWriter(db: db, table: list)
         let open = try db.insert(into: "agg_open", OpenOrder.Column.allCases)
         var condition = ""
         // What the progress line counts to: the months' orders on a night, read from the month
@@ -622,9 +626,39 @@ struct SupervisionWriter {
 
     private let insert: Insert<SupervisionRecord.Column>
 
-    init(db: Database) throws {
-        insert = try db.insert(into: "agg_supervision", SupervisionRecord.Column.allCases, replace: true)
+    /// Writes to `table`: the list itself, or while it is made whole, the table `beginRebuild` made.
+    init(db: Database, table: String = Self.table) throws {
+        insert = try db.insert(into: table, SupervisionRecord.Column.allCases, replace: true)
     }
+
+    static let table = "agg_supervision"
+
+    /// The list is kept in its order (section, position), and by order id: a list made whole
+    /// (millions of rows on ten years of orders) is written to a plain temporary table first, then
+    /// moved in with one sort, and the index made with another, not one B-tree insert per row at a
+    /// random place in each. Returns the temporary table; the list must be empty.
+    static func beginRebuild(_ db: Database) throws -> String {
+        try db.execute(
+            """
+            DROP INDEX IF EXISTS agg_supervision_by_order;
+            DROP TABLE IF EXISTS temp.agg_supervision_staged;
+            CREATE TEMP TABLE agg_supervision_staged AS SELECT * FROM agg_supervision WHERE 0;
+            """)
+        return "temp.agg_supervision_staged"
+    }
+
+    /// Moves the rows `beginRebuild`'s table holds into the list, and indexes it again.
+    static func endRebuild(_ db: Database) throws {
+        try db.execute(
+            """
+            INSERT INTO agg_supervision SELECT * FROM temp.agg_supervision_staged ORDER BY section, position, order_id;
+            DROP TABLE temp.agg_supervision_staged;
+            \(orderIndex);
+            """)
+    }
+
+    /// The list's index by order id, as migration `aggregate.6-supervision-order` made it.
+    static let orderIndex = "CREATE UNIQUE INDEX agg_supervision_by_order ON agg_supervision(order_id)"
 
     /// Lists `e`, late by `days` when it was closed, or overdue since `due` (seconds since the epoch,
     /// local time) while it is open.
@@ -640,6 +674,8 @@ struct SupervisionWriter {
         try insert.set(.deadline, e.deadline.description)
         try insert.set(.daysOverdue, days)
         try insert.set(.due, due)
+        try insert.set(.section, reason == .overdue ? 0 : 1)
+        try insert.set(.position, due.map(Double.init) ?? -(days ?? 0))
         try insert.set(.satisfaction, satisfaction)
         try insert.run()
     }

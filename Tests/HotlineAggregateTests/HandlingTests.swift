@@ -122,47 +122,104 @@ import Testing
 
     /// The overdue orders are listed afresh as the report date (the data's latest time) moves, on
     /// nights that recount none of their months, and each night's list is the one a full run gives.
-    @Test func theOverdueListFollowsTheReportDateNightByNight() throws {
-        let stages: [any Stage.Type] = [IngestStage.self, ClassifyStage.self, AggregateStage.self]
-        let store = try Store(path: dir.file("o.sqlite"), stages: stages)
-        let config = try PipelineConfig.load(
-            path: dir.write("o.conf", "[pipeline]\nname = 逾期\n[ingest]\nmax_reject_share = 1\n"), stages: stages)
-        func day(_ month: Int, _ day: Int) -> LocalDateTime { LocalDateTime(year: 2021, month: month, day: day) }
-        func order(_ id: String, received: LocalDateTime, deadline: LocalDateTime? = nil, closed: LocalDateTime? = nil)
-            -> Order
-        {
+    /// A store of orders given as values, aggregated a night at a time.
+    struct Nights {
+        static let stages: [any Stage.Type] = [IngestStage.self, ClassifyStage.self, AggregateStage.self]
+        let store: Store
+        let config: PipelineConfig
+
+        init(_ dir: TemporaryDirectory) throws {
+            store = try Store(path: dir.file("o.sqlite"), stages: Self.stages)
+            config = try PipelineConfig.load(
+                path: dir.write("o.conf", "[pipeline]\nname = 逾期\n[ingest]\nmax_reject_share = 1\n"),
+                stages: Self.stages)
+        }
+
+        static func day(_ month: Int, _ day: Int, hour: Int = 0) -> LocalDateTime {
+            LocalDateTime(year: 2021, month: month, day: day, hour: hour)
+        }
+
+        /// An order of 区水务局, open unless `closed`, with the callback `satisfaction` then.
+        static func order(
+            _ id: String, received: LocalDateTime, deadline: LocalDateTime? = nil, closed: LocalDateTime? = nil,
+            satisfaction: String = "满意"
+        ) -> Order {
             var o = Order(id: id, receivedAt: received)
             o.unit = "区水务局"
             o.street = "南湾街道"
             o.deadlineAt = deadline
             o.closedAt = closed
             o.status = closed == nil ? "办理中" : "已办结"
-            o.satisfaction = closed == nil ? nil : "满意"
+            o.satisfaction = closed == nil ? nil : satisfaction
             return o
         }
-        func night(_ orders: [Order], full: Bool = false) throws -> [String] {
+
+        /// Stores `orders` as a night's export and aggregates; returns the supervision list (at
+        /// most `limit` rows) as `id days`.
+        func night(_ orders: [Order], full: Bool = false, limit: Int? = nil) throws -> [String] {
             if !orders.isEmpty { try IngestStage.insert(orders, into: store) }
             try ClassifyStage.assign(Dictionary(uniqueKeysWithValues: orders.map { ($0.id, ("物业管理", nil)) }), in: store)
             try store.run(AggregateStage(config: config, paths: StagePaths(store: store.path, full: full)))
             var listed: [String] = []
-            try Aggregates.forEachSupervision(store.db) { listed.append("\($0.orderID) \($0.daysOverdue!)") }
-            let open = try figures(store, "unit", "区水务局")?.overdue ?? -1
-            return listed + ["overdue \(open)"]
+            try Aggregates.forEachSupervision(store.db, limit: limit) {
+                listed.append("\($0.orderID) \($0.daysOverdue!)")
+            }
+            return listed
+        }
+    }
+
+    @Test func theOverdueListFollowsTheReportDateNightByNight() throws {
+        let nights = try Nights(dir)
+        func night(_ orders: [Order], full: Bool = false) throws -> [String] {
+            let listed = try nights.night(orders, full: full)
+            return listed + ["overdue \(try figures(nights.store, "unit", "区水务局")?.overdue ?? -1)"]
         }
         // The report date is the latest time received or closed: 2021-02-01, when only A is overdue.
         let first = try night([
-            order("A", received: day(1, 1), deadline: day(1, 10)),
-            order("B", received: day(1, 2), deadline: day(2, 10)),
-            order("C", received: day(1, 3), closed: day(2, 1)),
+            Nights.order("A", received: Nights.day(1, 1), deadline: Nights.day(1, 10)),
+            Nights.order("B", received: Nights.day(1, 2), deadline: Nights.day(2, 10)),
+            Nights.order("C", received: Nights.day(1, 3), closed: Nights.day(2, 1)),
         ])
         #expect(first == ["A 22.0", "overdue 1"])
         // An order of March moves it to 2021-03-01: B is overdue now though January is not recounted.
         #expect(
-            try night([order("D", received: day(3, 1), deadline: day(3, 30))]) == ["A 50.0", "B 19.0", "overdue 2"])
+            try night([Nights.order("D", received: Nights.day(3, 1), deadline: Nights.day(3, 30))]) == [
+                "A 50.0", "B 19.0", "overdue 2",
+            ])
         #expect(try night([], full: true) == ["A 50.0", "B 19.0", "overdue 2"])
         // D was received on 2021-02-05 after all: the date goes back, and B is not overdue yet.
-        #expect(try night([order("D", received: day(2, 5), deadline: day(3, 30))]) == ["A 26.0", "overdue 1"])
+        #expect(
+            try night([Nights.order("D", received: Nights.day(2, 5), deadline: Nights.day(3, 30))]) == [
+                "A 26.0", "overdue 1",
+            ])
         #expect(try night([], full: true) == ["A 26.0", "overdue 1"])
+    }
+
+    /// The list's order: overdue orders most overdue first, then the others most days late first;
+    /// orders as many days overdue or late by order id, whatever their exact deadlines.
+    @Test func theListIsMostOverdueFirstThenByOrderID() throws {
+        let nights = try Nights(dir)
+        let orders = [
+            // Report date 2021-02-01: Z1 is 22.0 days overdue, and A1, an hour later due, 21.96.
+            Nights.order("C", received: Nights.day(1, 3), closed: Nights.day(2, 1)),
+            Nights.order("Z1", received: Nights.day(1, 1), deadline: Nights.day(1, 10)),
+            Nights.order("A1", received: Nights.day(1, 1), deadline: Nights.day(1, 10, hour: 1)),
+            Nights.order("M1", received: Nights.day(1, 1), deadline: Nights.day(1, 5)),
+            // Closed a day late, and on time.
+            Nights.order(
+                "Y2", received: Nights.day(1, 2), deadline: Nights.day(1, 5), closed: Nights.day(1, 6),
+                satisfaction: "不满意"),
+            Nights.order(
+                "B2", received: Nights.day(1, 2), deadline: Nights.day(1, 5), closed: Nights.day(1, 6),
+                satisfaction: "基本满意"),
+            Nights.order(
+                "C3", received: Nights.day(1, 3), deadline: Nights.day(1, 20), closed: Nights.day(1, 10),
+                satisfaction: "基本满意"),
+        ]
+        let expected = ["M1 27.0", "A1 22.0", "Z1 22.0", "B2 1.0", "Y2 1.0", "C3 0.0"]
+        #expect(try nights.night(orders) == expected)
+        #expect(try nights.night([], limit: 2) == Array(expected.prefix(2)))
+        #expect(try nights.night([], full: true, limit: 0) == [])
     }
 
     @Test func holidaysAndWorkingDays() throws {
