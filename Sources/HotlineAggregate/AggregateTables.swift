@@ -173,7 +173,7 @@ enum AggregateSchema {
                     days_overdue, satisfaction)
                 SELECT reason <> 'overdue', coalesce(-days_overdue, 1e308), order_id, reason, unit, street, community,
                     category, received_at, deadline, days_overdue, satisfaction
-                FROM agg_supervision;
+                FROM agg_supervision ORDER BY 1, 2, 3;
                 DROP TABLE agg_supervision;
                 ALTER TABLE agg_supervision_by_position RENAME TO agg_supervision;
                 CREATE UNIQUE INDEX agg_supervision_by_order ON agg_supervision(order_id);
