@@ -44,9 +44,10 @@ public struct RenderStage: Stage {
     public func run(in store: Store, runID: Int) throws -> StageCounts {
         let target = try checkTarget()
         try Report.checkReady(store.db)
-        // Render reads a few small tables and sorts two long ones (the supervision list, for its
-        // per-place index); SQLite sizes those sorts by the cache, which for the store's
-        // connection is 64 MB. At most 16 MB kept a year's render below 200 MB at the same speed.
+        // Render reads a few small tables and long lists (the supervision list is stored in its
+        // order; the others are sorted). SQLite sizes each sort by the cache, which for the
+        // store's connection is 64 MB. At most 16 MB kept a year's render below 200 MB at the same
+        // speed.
         let cacheSize = try store.db.limitCache(toKiB: 16384)
         defer { try? store.db.restoreCache(cacheSize) }
         let reader = UncheckedSendable(try store.readerConnection())
