@@ -78,6 +78,15 @@ enum DetectSchema {
                 CREATE TABLE detect_subjects(seq INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY(seq, name))
                     WITHOUT ROWID;
                 """),
+        // The texts the mass-complaint linker reads, in time order, with every column it reads: a
+        // scan of this index instead of a sort of every text. A night's orders are its latest, so
+        // they are added at the index's end.
+        Migration(
+            "detect.5-time-index",
+            sql: """
+                CREATE INDEX detect_prepared_by_time ON detect_prepared(t, seq, day, caller, simhash)
+                    WHERE simhash IS NOT NULL;
+                """),
     ]
 }
 

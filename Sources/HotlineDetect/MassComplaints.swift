@@ -23,10 +23,7 @@ extension SignalScan {
         var perDay = DayCounts(first: period.firstDay, last: period.lastDay)
         var firstDay: [Int64: Int] = [:]
         try Log.timed("detect.mass.link") {
-            try db.forEach(
-                Fingerprint.self,
-                "SELECT seq, t, day, caller, simhash FROM detect_orders WHERE simhash IS NOT NULL ORDER BY t, seq"
-            ) { f in
+            try db.forEach(Fingerprint.self, Self.textsInTimeOrder) { f in
                 while head < arrived.count && arrived[head].t < f.t - window {
                     waiting[arrived[head].seq] = nil
                     head += 1
@@ -79,6 +76,12 @@ extension SignalScan {
         }
         return findings
     }
+
+    /// Every order's time and text fingerprint, in time order: read from `detect_prepared`'s index
+    /// (`DetectStage.timeIndex`), not sorted.
+    static let textsInTimeOrder = """
+        SELECT seq, t, day, caller, simhash FROM main.detect_prepared WHERE simhash IS NOT NULL ORDER BY t, seq
+        """
 
     /// An order's time and text fingerprint.
     private struct Fingerprint: FetchableRecord {

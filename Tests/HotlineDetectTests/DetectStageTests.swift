@@ -115,6 +115,19 @@ import Testing
         #expect(!found.contains { $0.place.contains("东湖花园") })
     }
 
+    /// The mass-complaint linker reads the texts in time order from their index, not sorted; a run
+    /// that prepares every order drops the index while it writes them, and makes it again.
+    @Test func theLinkerReadsTheTextsInTimeOrderFromTheirIndex() throws {
+        let (store, _) = try detected("detect.conf")
+        func plan() throws -> [String] {
+            try store.db.rows("EXPLAIN QUERY PLAN " + SignalScan.textsInTimeOrder).map { $0[3].text ?? "" }
+        }
+        let scan = ["SCAN main.detect_prepared USING COVERING INDEX detect_prepared_by_time"]
+        #expect(try plan() == scan)
+        try store.run(DetectStage(settings: DetectSettings(), full: true))
+        #expect(try plan() == scan)
+    }
+
     @Test func idsStayTheSameAndLostCandidatesAreKept() throws {
         let (store, first) = try detected("detect.conf")
         let (_, again) = try detected("detect.conf")
