@@ -124,7 +124,8 @@ public enum Staleness: Sendable, Equatable {
     case neverRan
     /// These tables it reads changed after its last successful run.
     case inputsChanged([TableName])
-    /// Its settings or the files they name changed since its last successful run.
+    /// Its settings, the files they name or its tables' layout (its migrations, which a new version
+    /// may add) changed since its last successful run.
     case settingsChanged
 
     /// Why the stage is not current, in words (`orders changed since`); nil when it is current.
@@ -133,7 +134,7 @@ public enum Staleness: Sendable, Equatable {
         case .current: nil
         case .neverRan: "never run"
         case .inputsChanged(let tables): "\(tables.map(\.rawValue).joined(separator: ", ")) changed since"
-        case .settingsChanged: "its settings or files changed since"
+        case .settingsChanged: "its settings, files or table layout changed since"
         }
     }
 }

@@ -163,7 +163,10 @@ public final class Store {
     public func scope(of stage: StageName, fingerprint: String, full: Bool) throws -> Scope {
         if full { return .everything(because: "--full") }
         guard let last = try lastSuccessfulRun(of: stage) else { return .everything(because: "its first run") }
-        if last.configHash != fingerprint { return .everything(because: "its settings or the files they name changed") }
+        if last.configHash != fingerprint {
+            return .everything(
+                because: "its settings, the files they name or its tables' layout (a new version) changed")
+        }
         if try ran(.remove, after: last.id) { return .everything(because: "orders were removed since its last run") }
         return .changedSince(run: last.id)
     }
