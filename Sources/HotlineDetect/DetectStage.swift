@@ -234,8 +234,9 @@ public struct DetectStage: Stage {
         try db.execute("DROP TABLE IF EXISTS temp.\(textPlaces)")
     }
 
-    /// The columns the signals of the second thread read: no place, street or community.
-    static let textColumns: [DetectColumn] = [.seq, .t, .day, .category, .caller, .simhash]
+    /// The columns the signals of the second thread read from its copy: no place, street or
+    /// community, and no time or text fingerprint (the linker reads those from `timeIndex`).
+    static let textColumns: [DetectColumn] = [.seq, .day, .category, .caller]
 
     /// Creates the empty temporary table `name` (`detect_orders` unless given) with `columns` (see
     /// `DetectColumn`), dropping any table before.
